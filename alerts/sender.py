@@ -1,0 +1,69 @@
+"""Works through the alert outbox: claims due rows, renders, delivers, and records each outcome."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy import Engine
+
+from alerts.errors import RetryLater, Undeliverable
+from alerts.format import render_html, render_text
+from storage import repository
+from storage.models import utcnow
+
+logger = logging.getLogger(__name__)
+
+# How long a claimed row stays reserved for this sender; past it, another sender may take it over.
+CLAIM_LEASE = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=1)
+MAX_ATTEMPTS = 20
+
+
+class Notifier(Protocol):
+    name: str
+
+    async def send(self, chat_id: str, text: str) -> int | None: ...
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... capped at an hour."""
+    return min(timedelta(seconds=30 * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
+
+
+async def send_due(engine: Engine, notifier: Notifier, batch: int = 100) -> SendReport:
+    """Deliver every due outbox row once; NotifierUnavailable propagates and leaves rows to their lease."""
+    report = SendReport()
+    render = render_text if notifier.name == "console" else render_html
+    while True:
+        alerts = repository.claim_due_alerts(engine, utcnow(), CLAIM_LEASE, limit=batch)
+        if not alerts:
+            return report
+        for alert in alerts:
+            try:
+                message_id = await notifier.send(alert.chat_id, render(alert))
+            except RetryLater as exc:
+                if alert.attempts >= MAX_ATTEMPTS:
+                    repository.mark_failed(engine, alert.outbox_id, f"gave up after {alert.attempts} attempts: {exc}")
+                    report.failed += 1
+                    continue
+                delay = timedelta(seconds=exc.after_seconds) if exc.after_seconds else backoff(alert.attempts)
+                repository.mark_retry(engine, alert.outbox_id, utcnow() + delay, str(exc))
+                logger.warning("alert %s to chat %s will be retried in %s: %s", alert.outbox_id, alert.chat_id, delay, exc)
+                report.retried += 1
+            except Undeliverable as exc:
+                repository.mark_failed(engine, alert.outbox_id, str(exc))
+                logger.error("alert %s to chat %s failed for good: %s", alert.outbox_id, alert.chat_id, exc)
+                report.failed += 1
+            else:
+                repository.mark_sent(engine, alert.outbox_id, utcnow(), message_id)
+                report.sent += 1

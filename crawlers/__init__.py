@@ -1,0 +1,1 @@
+"""The Scrapy project: settings, items, spiders and thin adapters onto pipeline/ and storage/."""

@@ -1,0 +1,94 @@
+"""Records every crawl as a crawl_runs row: start, end, outcome, counts, errors and bytes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Self
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+from sqlalchemy import Engine
+
+from crawlers.context import crawl_context
+from storage import repository
+from storage.models import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+def summarize(stats: dict[str, object], finish_reason: str | None) -> dict[str, object]:
+    """The crawl_runs fields for a crawl's final Scrapy stats."""
+
+    def n(key: str) -> int:
+        value = stats.get(key, 0)
+        return int(value) if isinstance(value, (int, float)) else 0
+
+    failed_status = {k.rsplit("/", 1)[1]: n(k) for k in stats if k.startswith("waakhond/articles/failed_status/")}
+    article_failures = n("waakhond/articles/failed")
+    empty_drops = n("item_dropped_reasons_count/EmptyPage")
+    errors = article_failures + empty_drops + n("waakhond/feed/failed") + n("spider_exceptions/count") + n(
+        "item_error_count"
+    )
+    problems = []
+    if n("waakhond/feed/failed"):
+        problems.append("feed unusable")
+    if article_failures:
+        detail = ", ".join(f"HTTP {code}: {count}" for code, count in sorted(failed_status.items()))
+        problems.append(f"{article_failures} article page(s) failed" + (f" ({detail})" if detail else ""))
+    if n("waakhond/extract/empty"):
+        problems.append(
+            f"{n('waakhond/extract/empty')} page(s) without extractable text"
+            f" ({n('waakhond/extract/summary_fallback')} stored from the feed summary)"
+        )
+    if finish_reason not in (None, "finished"):
+        problems.append(f"crawl ended early: {finish_reason}")
+    if n("waakhond/feed/failed") or finish_reason not in (None, "finished"):
+        outcome = "failed"
+    elif errors or n("waakhond/extract/empty"):
+        outcome = "partial"
+    else:
+        outcome = "ok"
+    http_errors = sum(
+        n(k) for k in stats if k.startswith("downloader/response_status_count/") and k.rsplit("/", 1)[1][:1] in "45"
+    )
+    return {
+        "outcome": outcome,
+        "entries_seen": n("waakhond/feed/entries"),
+        "items_stored": n("waakhond/stored"),
+        "items_relevant": n("waakhond/relevant"),
+        "alerts_queued": n("waakhond/alerts_queued"),
+        "errors": errors,
+        "http_errors": http_errors,
+        "bytes_received": n("downloader/response_bytes"),
+        "message": "; ".join(problems) or None,
+    }
+
+
+class CrawlRunRecorder:
+    def __init__(self, engine: Engine, stats: StatsCollector) -> None:
+        self.engine = engine
+        self.stats = stats
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        recorder = cls(crawl_context(crawler.settings).engine, crawler.stats)
+        crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
+        return recorder
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.run_id = repository.start_crawl_run(self.engine, spider.name, utcnow())
+        self.stats.set_value("waakhond/crawl_run_id", self.run_id)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.run_id is None:
+            return
+        fields = summarize(self.stats.get_stats(), reason)
+        repository.finish_crawl_run(self.engine, self.run_id, finished_at=utcnow(), **fields)
+        logger.info(
+            "crawl of %s: %s, %s stored, %s relevant, %s alerts queued%s",
+            spider.name, fields["outcome"], fields["items_stored"], fields["items_relevant"], fields["alerts_queued"],
+            f" ({fields['message']})" if fields["message"] else "",
+        )

@@ -1,0 +1,69 @@
+"""Item pipeline: stores the article, its matches and its alerts in one transaction (storage.repository)."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+from sqlalchemy import Engine
+
+from alerts.routing import recipients
+from crawlers.context import crawl_context
+from crawlers.exceptions import AlreadyStored
+from crawlers.items import ArticleItem
+from storage import repository
+from waakhond.config import Source, Subscription
+
+
+class StorePipeline:
+    def __init__(self, engine: Engine, source: Source, subscriptions: tuple[Subscription, ...], stats: StatsCollector) -> None:
+        self.engine = engine
+        self.source = source
+        self.subscriptions = subscriptions
+        self.stats = stats
+        self.source_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        context = crawl_context(crawler.settings)
+        assert crawler.spidercls is not None
+        source = context.config.source(crawler.spidercls.name)
+        return cls(context.engine, source, context.config.subscriptions, crawler.stats)
+
+    def open_spider(self) -> None:
+        self.source_id = repository.ensure_source(self.engine, self.source.name, self.source.kind, self.source.url)
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        assert self.source_id is not None and item.text and item.text_origin and item.content_hash
+        matches = [repository.MatchFound(m.watchlist, m.term, m.count) for m in item.matches]
+        result = repository.store_document(
+            self.engine,
+            self.source_id,
+            repository.NewDocument(
+                source_name=item.source,
+                kind=item.kind,
+                url=item.url,
+                fetched_url=item.fetched_url,
+                title=item.title or item.url,
+                text=item.text,
+                text_origin=item.text_origin,
+                fetched_at=item.fetched_at,
+                content_hash=item.content_hash,
+                raw=item.body,
+                published_at=item.published_at,
+                author=item.author,
+                language=item.language,
+                http_status=item.http_status,
+                content_type=item.content_type,
+            ),
+            matches,
+            recipients(self.subscriptions, {m.watchlist for m in matches}),
+        )
+        if not result.stored:
+            raise AlreadyStored(f"{item.url} is already stored")
+        self.stats.inc_value("waakhond/stored")
+        if matches:
+            self.stats.inc_value("waakhond/relevant")
+            self.stats.inc_value("waakhond/alerts_queued", result.alerts_queued)
+        return item

@@ -1,0 +1,44 @@
+"""Scrapy settings of the Waakhond project: polite, identifiable, bounded, consoles off."""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "waakhond"
+SPIDER_LOADER_CLASS = "crawlers.spiderloader.SourceSpiderLoader"
+SPIDER_MODULES: list[str] = []
+
+# Waakhond's own settings; the CLI sets them explicitly, `scrapy crawl` takes them from the environment.
+WAAKHOND_CONFIG = os.environ.get("WAAKHOND_CONFIG") or None  # None: the built-in default config
+WAAKHOND_DATABASE_URL = os.environ.get("WAAKHOND_DATABASE_URL") or None  # None: SQLite in the data dir
+WAAKHOND_CONTACT_URL = os.environ.get("WAAKHOND_CONTACT_URL", "https://github.com/waakhond/waakhond")
+
+USER_AGENT = f"Waakhond/0.1 (+{WAAKHOND_CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_TIMES = 1
+CLOSESPIDER_TIMEOUT = 900
+MEMUSAGE_LIMIT_MB = 1024
+
+# Both consoles allow code execution inside the crawler; a daemon on a server must not open them.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+SPIDER_MIDDLEWARES = {"crawlers.middlewares.seen_url.SeenUrlMiddleware": 100}
+ITEM_PIPELINES = {
+    "crawlers.pipelines.extract.ExtractPipeline": 100,
+    "crawlers.pipelines.classify.ClassifyPipeline": 200,
+    "crawlers.pipelines.store.StorePipeline": 300,
+}
+EXTENSIONS = {"crawlers.extensions.crawl_run.CrawlRunRecorder": 500}
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

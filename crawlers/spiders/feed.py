@@ -1,0 +1,181 @@
+"""Generic RSS/Atom source: reads the feed with feedparser and fetches each new entry's article page."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+from scrapy import Request, Spider
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+from w3lib.html import remove_tags, replace_entities
+
+from crawlers.items import ArticleItem
+from pipeline.canonical import canonical_url
+from waakhond.config import Source
+
+FEED_META = "waakhond_feed"
+ARTICLE_META = "waakhond_article"  # holds the canonical URL, for the seen-URL filter
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    link: str
+    title: str | None
+    summary: str | None
+    published: datetime | None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    entries: list[FeedEntry]
+    skipped: int = 0  # entries without a usable http(s) link
+    error: str | None = None  # the feed is unusable
+    warning: str | None = None  # the feed is ill-formed but entries could be read
+
+
+def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+    """Entries of an RSS or Atom document; never raises on bad input."""
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    parsed: Any = feedparser.parse(body, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    problem = f"{parsed.bozo_exception.__class__.__name__}: {parsed.bozo_exception}" if parsed.get("bozo") else None
+    if not parsed.entries:
+        if parsed.get("version") or not problem:
+            return ParsedFeed(entries=[], warning=problem)
+        return ParsedFeed(entries=[], error=f"not a usable RSS/Atom feed ({problem})")
+    entries, skipped = [], 0
+    for raw in parsed.entries:
+        link = urljoin(url, (raw.get("link") or "").strip())
+        if urlsplit(link).scheme not in ("http", "https") or not urlsplit(link).hostname:
+            skipped += 1
+            continue
+        entries.append(
+            FeedEntry(
+                link=link,
+                title=_plain(raw.get("title")),
+                summary=_plain(raw.get("summary")),
+                published=_struct_time(raw.get("published_parsed") or raw.get("updated_parsed")),
+            )
+        )
+    return ParsedFeed(entries=entries, skipped=skipped, warning=problem)
+
+
+def _plain(value: str | None) -> str | None:
+    if not value:
+        return None
+    text = " ".join(replace_entities(remove_tags(value)).split())
+    return text or None
+
+
+def _struct_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def article_item(response: TextResponse, entry: FeedEntry, source: Source, canonical: str) -> ArticleItem:
+    content_type = response.headers.get(b"Content-Type")
+    return ArticleItem(
+        source=source.name,
+        kind="news",
+        url=canonical,
+        fetched_url=response.url,
+        body=response.body,
+        html=response.text,
+        http_status=response.status,
+        content_type=content_type.decode("latin-1") if content_type else None,
+        fetched_at=datetime.now(UTC),
+        feed_title=entry.title,
+        feed_summary=entry.summary,
+        feed_published=entry.published,
+    )
+
+
+class FeedSpider(Spider):
+    """Base for feed sources; ``for_source`` makes the per-source subclass the spider loader hands out."""
+
+    name = "feed"
+    source: ClassVar[Source]
+
+    @classmethod
+    def for_source(cls, source: Source) -> type[FeedSpider]:
+        return type(f"FeedSpider_{source.name}", (cls,), {"name": source.name, "source": source})
+
+    @classmethod
+    def handles_request(cls, request: Request) -> bool:
+        return urlsplit(request.url).hostname == urlsplit(cls.source.url).hostname
+
+    async def start(self) -> AsyncIterator[Request]:
+        yield Request(
+            self.source.url, callback=self.parse_feed, errback=self.feed_failed, dont_filter=True, meta={FEED_META: True}
+        )
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        stats = self.crawler.stats
+        content_type = response.headers.get(b"Content-Type")
+        feed = parse_feed(response.body, response.url, content_type.decode("latin-1") if content_type else None)
+        stats.set_value("waakhond/feed/entries", len(feed.entries))
+        if feed.error:
+            stats.set_value("waakhond/feed/failed", 1)
+            self.logger.error("feed %s: %s", response.url, feed.error)
+            return
+        if feed.warning:
+            self.logger.warning("feed %s is ill-formed, entries read anyway: %s", response.url, feed.warning)
+        if feed.skipped:
+            stats.inc_value("waakhond/feed/entries_without_link", feed.skipped)
+            self.logger.warning("feed %s: %d entries without a usable link skipped", response.url, feed.skipped)
+        for entry in feed.entries:
+            canonical = canonical_url(entry.link)
+            yield Request(
+                entry.link,
+                callback=self.parse_article,
+                errback=self.article_failed,
+                cb_kwargs={"entry": entry},
+                meta={ARTICLE_META: canonical},
+            )
+
+    def parse_article(self, response: Response, entry: FeedEntry) -> Iterator[ArticleItem]:
+        if not isinstance(response, TextResponse):
+            self.crawler.stats.inc_value("waakhond/articles/failed")
+            self.logger.warning("article %s skipped: not a text page (%s)", response.url, response.headers.get(b"Content-Type"))
+            return
+        if not _is_utf8(response.body):
+            self.crawler.stats.inc_value("waakhond/articles/non_utf8")
+            self.logger.info("article %s decoded as %s", response.url, response.encoding)
+        yield article_item(response, entry, self.source, response.meta[ARTICLE_META])
+
+    def feed_failed(self, failure: Failure) -> None:
+        self.crawler.stats.set_value("waakhond/feed/failed", 1)
+        self.logger.error("feed %s could not be fetched: %s", failure.request.url, _reason(failure))
+
+    def article_failed(self, failure: Failure) -> None:
+        stats = self.crawler.stats
+        stats.inc_value("waakhond/articles/failed")
+        if failure.check(HttpError):
+            stats.inc_value(f"waakhond/articles/failed_status/{failure.value.response.status}")
+        self.logger.warning("article %s skipped: %s", failure.request.url, _reason(failure))
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _reason(failure: Failure) -> str:
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    return f"{failure.type.__name__}: {failure.getErrorMessage()}"

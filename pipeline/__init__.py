@@ -1,0 +1,1 @@
+"""Plain-Python processing stages: extract, classify (no Scrapy import here)."""

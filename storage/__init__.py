@@ -1,0 +1,1 @@
+"""The archive: SQLModel tables, engines, migrations and the one place for each query."""

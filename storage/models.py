@@ -1,0 +1,138 @@
+"""SQLModel tables of the archive: sources, documents, matches, the alert outbox and crawl runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both backends (SQLite would otherwise hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Source(SQLModel, table=True):
+    __tablename__ = "sources"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    kind: str = Field(sa_column=Column(String(32), nullable=False))
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class Document(SQLModel, table=True):
+    __tablename__ = "documents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(sa_column=Column(Integer, ForeignKey("sources.id"), nullable=False, index=True))
+    kind: str = Field(sa_column=Column(String(32), nullable=False))
+    # The canonical URL is the document's identity: the database refuses a second copy.
+    url: str = Field(sa_column=Column(String(2048), nullable=False, unique=True))
+    fetched_url: str = Field(sa_column=Column(Text, nullable=False))
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True, index=True))
+    fetched_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    author: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    # "article" when extracted from the page, "feed_summary" when the feed's summary stood in.
+    text_origin: str = Field(sa_column=Column(String(16), nullable=False))
+    language: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    content_hash: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    # Lower-cased, accent-folded title and text: what basic search matches against.
+    search_text: str = Field(sa_column=Column(Text, nullable=False))
+    http_status: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    content_type: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
+    # zlib-compressed bytes exactly as fetched: the evidence behind the extracted text.
+    raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    raw_size: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class Match(SQLModel, table=True):
+    __tablename__ = "matches"
+    __table_args__ = (UniqueConstraint("document_id", "watchlist", "term", name="uq_matches_document_term"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    watchlist: str = Field(sa_column=Column(String(64), nullable=False))
+    term: str = Field(sa_column=Column(Text, nullable=False))
+    count: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class OutboxEntry(SQLModel, table=True):
+    """One alert owed to one chat for one document; the sender works through these."""
+
+    __tablename__ = "alert_outbox"
+    __table_args__ = (
+        UniqueConstraint("document_id", "chat_id", name="uq_alert_outbox_document_chat"),
+        Index("ix_alert_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    chat_id: str = Field(sa_column=Column(String(64), nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))  # pending | sent | failed
+    attempts: int = Field(sa_column=Column(Integer, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    telegram_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class CrawlRun(SQLModel, table=True):
+    __tablename__ = "crawl_runs"
+    __table_args__ = (Index("ix_crawl_runs_source_started", "source_name", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_name: str = Field(sa_column=Column(String(64), nullable=False))
+    started_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # running | ok | partial (some pages failed) | failed (feed unusable or crawl broke)
+    outcome: str = Field(sa_column=Column(String(16), nullable=False))
+    entries_seen: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    items_stored: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    items_relevant: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    alerts_queued: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    errors: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    http_errors: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    bytes_received: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -1,0 +1,367 @@
+"""The one place for each query: storing documents with their alerts, the outbox, crawl runs, search."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pipeline.folding import fold
+from storage.errors import QueryError
+from storage.models import CrawlRun, Document, Match, OutboxEntry, Source, utcnow
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """A fetched and extracted document, ready to be stored."""
+
+    source_name: str
+    kind: str
+    url: str
+    fetched_url: str
+    title: str
+    text: str
+    text_origin: str
+    fetched_at: datetime
+    content_hash: str
+    raw: bytes
+    published_at: datetime | None = None
+    author: str | None = None
+    language: str | None = None
+    http_status: int | None = None
+    content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class MatchFound:
+    watchlist: str
+    term: str
+    count: int
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    stored: bool
+    document_id: int | None
+    alerts_queued: int = 0
+
+
+@dataclass(frozen=True)
+class PendingAlert:
+    """An outbox row claimed for sending, with what the message needs."""
+
+    outbox_id: int
+    chat_id: str
+    attempts: int
+    source: str
+    kind: str
+    title: str
+    url: str
+    published_at: datetime | None
+    text: str
+    matches: tuple[MatchFound, ...]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    url: str
+    title: str
+    kind: str
+    source: str
+    published: datetime | None
+    fetched: datetime
+    matches: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    name: str
+    documents: int
+    last_run: CrawlRun | None
+
+
+def ensure_source(engine: Engine, name: str, kind: str, url: str) -> int:
+    """The id of the source named ``name``, created or updated to match the config."""
+    for _ in range(2):
+        try:
+            with Session(engine) as session, session.begin():
+                source = session.execute(select(Source).where(Source.name == name)).scalar_one_or_none()
+                if source is None:
+                    source = Source(name=name, kind=kind, url=url, created_at=utcnow())
+                    session.add(source)
+                    session.flush()
+                elif (source.kind, source.url) != (kind, url):
+                    source.kind, source.url = kind, url
+                assert source.id is not None
+                return source.id
+        except IntegrityError:
+            # Another process created it first; the second pass reads it.
+            continue
+    raise RuntimeError(f"source {name!r} could not be created")  # pragma: no cover
+
+
+def known_urls(engine: Engine, urls: Iterable[str]) -> set[str]:
+    """Those of ``urls`` (canonical) already stored as documents."""
+    wanted = list(dict.fromkeys(urls))
+    found: set[str] = set()
+    with Session(engine) as session:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            found.update(session.execute(select(Document.url).where(Document.url.in_(chunk))).scalars())
+    return found
+
+
+def store_document(
+    engine: Engine, source_id: int, doc: NewDocument, matches: Sequence[MatchFound], chat_ids: Sequence[str]
+) -> StoreResult:
+    """Store a document, its matches and one outbox row per chat, all in one transaction.
+
+    A document whose canonical URL is already stored is left alone (``stored=False``).
+    """
+    try:
+        with Session(engine) as session, session.begin():
+            if session.execute(select(Document.id).where(Document.url == doc.url)).first() is not None:
+                return StoreResult(stored=False, document_id=None)
+            row = Document(
+                source_id=source_id,
+                kind=doc.kind,
+                url=doc.url,
+                fetched_url=doc.fetched_url,
+                title=doc.title,
+                published_at=doc.published_at,
+                fetched_at=doc.fetched_at,
+                author=doc.author,
+                text=doc.text,
+                text_origin=doc.text_origin,
+                language=doc.language,
+                content_hash=doc.content_hash,
+                search_text=fold(f"{doc.title}\n{doc.text}"),
+                http_status=doc.http_status,
+                content_type=doc.content_type,
+                raw=zlib.compress(doc.raw, 6),
+                raw_size=len(doc.raw),
+            )
+            session.add(row)
+            session.flush()
+            assert row.id is not None
+            for m in matches:
+                session.add(Match(document_id=row.id, watchlist=m.watchlist, term=m.term, count=m.count))
+            now = utcnow()
+            for chat_id in dict.fromkeys(chat_ids):
+                session.add(
+                    OutboxEntry(
+                        document_id=row.id, chat_id=chat_id, status=PENDING, attempts=0, created_at=now, next_attempt_at=now
+                    )
+                )
+            return StoreResult(stored=True, document_id=row.id, alerts_queued=len(set(chat_ids)))
+    except IntegrityError:
+        # On PostgreSQL a concurrent writer may win the race for the same URL; the unique index decides.
+        return StoreResult(stored=False, document_id=None)
+
+
+def claim_due_alerts(engine: Engine, now: datetime, lease: timedelta, limit: int = 100) -> list[PendingAlert]:
+    """Claim up to ``limit`` due outbox rows for ``lease``; a row claimed by another sender is skipped.
+
+    A claimed row that is neither marked sent nor failed before its lease ends becomes due again,
+    so a sender that dies mid-send does not lose the alert.
+    """
+    due = and_(OutboxEntry.status.in_((PENDING, SENDING)), OutboxEntry.next_attempt_at <= now)
+    claimed: list[int] = []
+    with Session(engine) as session:
+        candidates = session.execute(
+            select(OutboxEntry.id).where(due).order_by(OutboxEntry.created_at, OutboxEntry.id).limit(limit)
+        ).scalars().all()
+    for outbox_id in candidates:
+        with Session(engine) as session, session.begin():
+            result = session.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.id == outbox_id, due)
+                .values(status=SENDING, next_attempt_at=now + lease, attempts=OutboxEntry.attempts + 1)
+            )
+            if result.rowcount == 1:
+                claimed.append(outbox_id)
+    return _load_alerts(engine, claimed)
+
+
+def _load_alerts(engine: Engine, outbox_ids: list[int]) -> list[PendingAlert]:
+    if not outbox_ids:
+        return []
+    with Session(engine) as session:
+        rows = session.execute(
+            select(OutboxEntry, Document, Source.name)
+            .join(Document, Document.id == OutboxEntry.document_id)
+            .join(Source, Source.id == Document.source_id)
+            .where(OutboxEntry.id.in_(outbox_ids))
+            .order_by(OutboxEntry.created_at, OutboxEntry.id)
+        ).all()
+        matches = _matches_by_document(session, {doc.id for _, doc, _ in rows})
+        return [
+            PendingAlert(
+                outbox_id=entry.id,
+                chat_id=entry.chat_id,
+                attempts=entry.attempts,
+                source=source_name,
+                kind=doc.kind,
+                title=doc.title,
+                url=doc.url,
+                published_at=doc.published_at,
+                text=doc.text,
+                matches=tuple(matches.get(doc.id, ())),
+            )
+            for entry, doc, source_name in rows
+        ]
+
+
+def _matches_by_document(session: Session, document_ids: set[int | None]) -> dict[int, list[MatchFound]]:
+    result: dict[int, list[MatchFound]] = {}
+    rows = session.execute(
+        select(Match).where(Match.document_id.in_([i for i in document_ids if i is not None])).order_by(Match.id)
+    ).scalars()
+    for m in rows:
+        result.setdefault(m.document_id, []).append(MatchFound(m.watchlist, m.term, m.count))
+    return result
+
+
+def mark_sent(engine: Engine, outbox_id: int, now: datetime, message_id: int | None) -> None:
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id == outbox_id)
+            .values(status=SENT, sent_at=now, telegram_message_id=message_id, last_error=None)
+        )
+
+
+def mark_retry(engine: Engine, outbox_id: int, next_attempt_at: datetime, error: str) -> None:
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id == outbox_id)
+            .values(status=PENDING, next_attempt_at=next_attempt_at, last_error=error[:2000])
+        )
+
+
+def mark_failed(engine: Engine, outbox_id: int, error: str) -> None:
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(OutboxEntry).where(OutboxEntry.id == outbox_id).values(status=FAILED, last_error=error[:2000])
+        )
+
+
+def outbox_counts(engine: Engine) -> dict[str, int]:
+    with Session(engine) as session:
+        rows = session.execute(select(OutboxEntry.status, func.count()).group_by(OutboxEntry.status)).all()
+    return {status: count for status, count in rows}
+
+
+def start_crawl_run(engine: Engine, source_name: str, now: datetime) -> int:
+    with Session(engine) as session, session.begin():
+        run = CrawlRun(source_name=source_name, started_at=now, outcome="running")
+        session.add(run)
+        session.flush()
+        assert run.id is not None
+        return run.id
+
+
+def finish_crawl_run(engine: Engine, run_id: int, **values: object) -> None:
+    allowed = set(CrawlRun.model_fields) - {"id", "source_name", "started_at"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise TypeError(f"unknown crawl-run fields: {sorted(unknown)}")
+    with Session(engine) as session, session.begin():
+        session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(**values))
+
+
+def crawl_run(engine: Engine, run_id: int) -> CrawlRun | None:
+    with Session(engine) as session:
+        return session.get(CrawlRun, run_id)
+
+
+def source_statuses(engine: Engine, names: Sequence[str]) -> list[SourceStatus]:
+    """For each source name: how many documents it has and its latest crawl run."""
+    with Session(engine) as session:
+        counts = dict(
+            session.execute(
+                select(Source.name, func.count(Document.id))
+                .join(Document, Document.source_id == Source.id)
+                .where(Source.name.in_(names))
+                .group_by(Source.name)
+            ).all()
+        )
+        latest = (
+            select(CrawlRun.source_name, func.max(CrawlRun.id).label("last_id"))
+            .where(CrawlRun.source_name.in_(names))
+            .group_by(CrawlRun.source_name)
+            .subquery()
+        )
+        runs = {
+            run.source_name: run
+            for run in session.execute(select(CrawlRun).join(latest, CrawlRun.id == latest.c.last_id)).scalars()
+        }
+    return [SourceStatus(name, counts.get(name, 0), runs.get(name)) for name in names]
+
+
+def search(engine: Engine, query: str, limit: int = 20) -> list[SearchHit]:
+    """Documents containing every word or "quoted phrase" of ``query``, newest first.
+
+    Raises:
+        QueryError: the query has no words or an unbalanced quote.
+    """
+    terms = parse_query(query)
+    conditions = [Document.search_text.like(f"%{_escape_like(t)}%", escape="\\") for t in terms]
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Document, Source.name)
+            .join(Source, Source.id == Document.source_id)
+            .where(*conditions)
+            .order_by(func.coalesce(Document.published_at, Document.fetched_at).desc(), Document.id.desc())
+            .limit(limit)
+        ).all()
+        matches = _matches_by_document(session, {doc.id for doc, _ in rows})
+    return [
+        SearchHit(
+            url=doc.url,
+            title=doc.title,
+            kind=doc.kind,
+            source=source_name,
+            published=doc.published_at,
+            fetched=doc.fetched_at,
+            matches=tuple(dict.fromkeys(m.term for m in matches.get(doc.id, ()))),
+        )
+        for doc, source_name in rows
+    ]
+
+
+def parse_query(query: str) -> list[str]:
+    """Split a query into folded words and "quoted phrases"."""
+    if query.count('"') % 2:
+        raise QueryError('unbalanced quote in query; close every "phrase"')
+    terms = []
+    for i, part in enumerate(query.split('"')):
+        if i % 2:
+            phrase = fold(part)
+            if phrase:
+                terms.append(phrase)
+        else:
+            terms.extend(fold(part).split())
+    if not terms:
+        raise QueryError("empty query: give at least one word")
+    return terms
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def document_raw(engine: Engine, url: str) -> bytes | None:
+    """The bytes of a stored document exactly as fetched."""
+    with Session(engine) as session:
+        raw = session.execute(select(Document.raw).where(Document.url == url)).scalar_one_or_none()
+    return zlib.decompress(raw) if raw is not None else None
+

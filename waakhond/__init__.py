@@ -1,0 +1,1 @@
+"""The application shell: config, crawl runner, scheduler daemon and CLI."""

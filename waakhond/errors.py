@@ -1,0 +1,36 @@
+"""Errors of the application shell.
+
+WaakhondError
+ ├── ConfigError        the config file or environment is invalid (carries every ConfigProblem)
+ └── SourceBusy         another crawl of the same source holds its lock
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class WaakhondError(Exception):
+    """Base of the errors the CLI reports as a one-line message."""
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    file: str
+    key: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.key}: {self.reason}" if self.key else f"{self.file}: {self.reason}"
+
+
+class ConfigError(WaakhondError):
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+class SourceBusy(WaakhondError):
+    def __init__(self, source: str) -> None:
+        self.source = source
+        super().__init__(f"source {source!r} is already being crawled by another process")

@@ -1,0 +1,39 @@
+"""Logging for CLI and daemon processes, with the bot token redacted from every record."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+
+class RedactFilter(logging.Filter):
+    """Replaces secrets in formatted messages; a token must never reach a log file."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            redacted = message
+            for secret in self.secrets:
+                redacted = redacted.replace(secret, "<redacted>")
+            if redacted != message:
+                record.msg, record.args = redacted, None
+        return True
+
+
+def configure_logging(verbose: int = 0, secrets: list[str] | None = None) -> None:
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose == 1 else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactFilter(secrets or []))
+    # Scrapy sets its own loggers to DEBUG; the handler's level is what keeps stderr readable.
+    handler.setLevel(level)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
