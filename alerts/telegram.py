@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from types import TracebackType
 
 from telegram import Bot, LinkPreviewOptions
@@ -13,6 +14,9 @@ from telegram.request import HTTPXRequest
 from alerts.errors import NotifierUnavailable, RetryLater, Undeliverable
 
 logger = logging.getLogger(__name__)
+
+# PTB 22 warns on every RetryAfter unless retry_after is opted into as a timedelta; this is its switch.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 class TelegramNotifier:
@@ -53,7 +57,8 @@ class TelegramNotifier:
                 target, html_text, parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
             )
         except RetryAfter as exc:
-            seconds = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else float(exc.retry_after)
+            delay = exc.retry_after
+            seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
             raise RetryLater(f"flood control: retry after {seconds:g}s", after_seconds=seconds) from exc
         except Forbidden as exc:
             raise Undeliverable(f"forbidden: {exc.message}") from exc

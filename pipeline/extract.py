@@ -13,6 +13,9 @@ from pipeline.errors import EmptyExtraction, ExtractionError
 logger = logging.getLogger(__name__)
 
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+# trafilatura's fallbacks return menu crumbs ("Home") for pages without an article; shorter
+# than this is treated as no text. A short news flash is still longer than two sentences.
+MIN_TEXT_CHARS = 150
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,8 @@ def extract(html: str | bytes, url: str) -> Extracted:
     except (ValueError, TypeError, AttributeError, LookupError) as exc:
         raise ExtractionError(f"trafilatura failed: {exc.__class__.__name__}: {exc}") from exc
     text = (doc.text or "").strip() if doc is not None else ""
-    if not text:
-        raise EmptyExtraction("no main text found")
+    if len(text) < MIN_TEXT_CHARS:
+        raise EmptyExtraction(f"no main text found ({len(text)} characters, fewer than {MIN_TEXT_CHARS})")
     return Extracted(
         title=_clean(doc.title),
         text=text,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+_WORD = re.compile(r"\w+")
 
 
 def fold(text: str) -> str:
@@ -10,3 +13,13 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.split())
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text, punctuation dropped: "Clearview-AI's boete!" -> clearview, ai, s, boete."""
+    return _WORD.findall(fold(text))
+
+
+def search_form(text: str) -> str:
+    """Folded words between single spaces, padded: whole-word LIKE patterns work on every backend."""
+    return f" {' '.join(words(text))} "

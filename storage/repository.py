@@ -11,7 +11,7 @@ from sqlalchemy import Engine, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pipeline.folding import fold
+from pipeline.folding import search_form, words
 from storage.errors import QueryError
 from storage.models import CrawlRun, Document, Match, OutboxEntry, Source, utcnow
 
@@ -142,7 +142,7 @@ def store_document(
                 text_origin=doc.text_origin,
                 language=doc.language,
                 content_hash=doc.content_hash,
-                search_text=fold(f"{doc.title}\n{doc.text}"),
+                search_text=search_form(f"{doc.title}\n{doc.text}"),
                 http_status=doc.http_status,
                 content_type=doc.content_type,
                 raw=zlib.compress(doc.raw, 6),
@@ -162,8 +162,11 @@ def store_document(
                 )
             return StoreResult(stored=True, document_id=row.id, alerts_queued=len(set(chat_ids)))
     except IntegrityError:
-        # On PostgreSQL a concurrent writer may win the race for the same URL; the unique index decides.
-        return StoreResult(stored=False, document_id=None)
+        # A concurrent writer may win the race for the same URL; the unique index decides.
+        # Any other integrity failure is a bug and must not pass for a duplicate.
+        if known_urls(engine, [doc.url]):
+            return StoreResult(stored=False, document_id=None)
+        raise
 
 
 def claim_due_alerts(engine: Engine, now: datetime, lease: timedelta, limit: int = 100) -> list[PendingAlert]:
@@ -308,13 +311,12 @@ def source_statuses(engine: Engine, names: Sequence[str]) -> list[SourceStatus]:
 
 
 def search(engine: Engine, query: str, limit: int = 20) -> list[SearchHit]:
-    """Documents containing every word or "quoted phrase" of ``query``, newest first.
+    """Documents containing every word, word prefix* and "quoted phrase" of ``query``, newest first.
 
     Raises:
         QueryError: the query has no words or an unbalanced quote.
     """
-    terms = parse_query(query)
-    conditions = [Document.search_text.like(f"%{_escape_like(t)}%", escape="\\") for t in terms]
+    conditions = [Document.search_text.like(pattern, escape="\\") for pattern in query_patterns(query)]
     with Session(engine) as session:
         rows = session.execute(
             select(Document, Source.name)
@@ -338,21 +340,25 @@ def search(engine: Engine, query: str, limit: int = 20) -> list[SearchHit]:
     ]
 
 
-def parse_query(query: str) -> list[str]:
-    """Split a query into folded words and "quoted phrases"."""
+def query_patterns(query: str) -> list[str]:
+    """LIKE patterns over Document.search_text for each word, prefix* or "phrase" of a query."""
     if query.count('"') % 2:
         raise QueryError('unbalanced quote in query; close every "phrase"')
-    terms = []
+    patterns = []
     for i, part in enumerate(query.split('"')):
-        if i % 2:
-            phrase = fold(part)
+        if i % 2:  # inside quotes: the words in this order
+            phrase = words(part)
             if phrase:
-                terms.append(phrase)
-        else:
-            terms.extend(fold(part).split())
-    if not terms:
+                patterns.append(f"% {_escape_like(' '.join(phrase))} %")
+            continue
+        for token in part.split():
+            prefix = token.endswith("*")
+            for j, word in enumerate(found := words(token)):
+                last = j == len(found) - 1
+                patterns.append(f"% {_escape_like(word)}{'%' if prefix and last else ' %'}")
+    if not patterns:
         raise QueryError("empty query: give at least one word")
-    return terms
+    return patterns
 
 
 def _escape_like(term: str) -> str:

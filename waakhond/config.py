@@ -191,18 +191,19 @@ class _Checker:
 
     def config(self, data: dict[str, Any]) -> Config:
         self.unknown_keys(data, "", {"sources", "watchlists", "subscriptions"})
-        sources = tuple(s for i, t in enumerate(self.tables(data, "sources")) if (s := self.source(i, t)))
-        self.unique([s.name for s in sources], "sources", "name")
+        source_tables = self.tables(data, "sources")
+        self.unique(source_tables, "sources", "name")
+        sources = tuple(s for i, t in enumerate(source_tables) if (s := self.source(i, t)))
         if "watchlists" in data:
-            watchlists = tuple(w for i, t in enumerate(self.tables(data, "watchlists")) if (w := self.watchlist(i, t)))
+            watchlist_tables = self.tables(data, "watchlists")
+            self.unique(watchlist_tables, "watchlists", "name")
+            watchlists = tuple(w for i, t in enumerate(watchlist_tables) if (w := self.watchlist(i, t)))
         else:
             watchlists = parse_config(DEFAULT_WATCHLISTS_TOML, "<built-in watchlists>").watchlists
-        self.unique([w.name for w in watchlists], "watchlists", "name")
         names = {w.name for w in watchlists}
-        subscriptions = tuple(
-            s for i, t in enumerate(self.tables(data, "subscriptions")) if (s := self.subscription(i, t, names))
-        )
-        self.unique([s.chat_id for s in subscriptions], "subscriptions", "chat_id")
+        subscription_tables = self.tables(data, "subscriptions")
+        self.unique(subscription_tables, "subscriptions", "chat_id")
+        subscriptions = tuple(s for i, t in enumerate(subscription_tables) if (s := self.subscription(i, t, names)))
         return Config(self.path, sources, watchlists, subscriptions)
 
     def tables(self, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -223,12 +224,14 @@ class _Checker:
             if key not in allowed:
                 self.problem(f"{prefix}{key}", f"unknown key (expected one of: {', '.join(sorted(allowed))})")
 
-    def unique(self, values: list[str], section: str, key: str) -> None:
+    def unique(self, tables: list[dict[str, Any]], section: str, key: str) -> None:
         seen: set[str] = set()
-        for i, value in enumerate(values):
-            if value in seen:
-                self.problem(f"{section}[{i}].{key}", f"duplicate {key} {value!r}")
-            seen.add(value)
+        for i, table in enumerate(tables):
+            value = table.get(key)
+            if isinstance(value, (str, int)) and not isinstance(value, bool):
+                if str(value) in seen:
+                    self.problem(f"{section}[{i}].{key}", f"duplicate {key} {value!r}")
+                seen.add(str(value))
 
     def string(self, table: dict[str, Any], key: str, where: str, required: bool = True) -> str | None:
         if key not in table:

@@ -1,0 +1,22 @@
+"""Runs the real `waakhond` command in a subprocess, as a user or the daemon would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_waakhond(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """One CLI run in its own process: Scrapy's reactor cannot be restarted within one."""
+    return subprocess.run(
+        [sys.executable, "-m", "waakhond", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -1,0 +1,144 @@
+"""The archive on both backends: atomic store with outbox, uniqueness, outbox leases, search."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage import repository as repo
+from storage.errors import QueryError
+from storage.models import Document, Match, OutboxEntry
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+def new_doc(url: str, title: str = "Politie gebruikt gezichtsherkenning", text: str = "Tekst over gezichtsherkenning.",
+            published: datetime | None = NOW) -> repo.NewDocument:
+    return repo.NewDocument(
+        source_name="dagblad", kind="news", url=url, fetched_url=url + "?utm_source=rss", title=title, text=text,
+        text_origin="article", fetched_at=NOW, content_hash="0" * 64, raw=b"<html>" + text.encode() + b"</html>",
+        published_at=published,
+    )
+
+
+MATCH = [repo.MatchFound("gezichtsherkenning", "gezichtsherkenning", 2)]
+
+
+def counts(engine: Engine) -> tuple[int, int, int]:
+    with Session(engine) as s:
+        return tuple(s.execute(select(func.count()).select_from(t)).scalar_one() for t in (Document, Match, OutboxEntry))
+
+
+def test_document_matches_and_outbox_commit_together(engine: Engine) -> None:
+    sid = repo.ensure_source(engine, "dagblad", "feed", "https://dagblad.example/rss")
+    result = repo.store_document(engine, sid, new_doc("https://dagblad.example/a"), MATCH, ["42", "-100123", "42"])
+    assert result.stored and result.alerts_queued == 2
+    assert counts(engine) == (1, 1, 2)
+    assert repo.document_raw(engine, "https://dagblad.example/a") == b"<html>Tekst over gezichtsherkenning.</html>"
+
+
+def test_a_failing_store_leaves_nothing_behind(engine: Engine) -> None:
+    sid = repo.ensure_source(engine, "dagblad", "feed", "https://dagblad.example/rss")
+    broken = [repo.MatchFound("gezichtsherkenning", None, 1)]  # type: ignore[arg-type]
+    with pytest.raises(IntegrityError):
+        repo.store_document(engine, sid, new_doc("https://dagblad.example/a"), broken, ["42"])
+    assert counts(engine) == (0, 0, 0)
+
+
+def test_the_database_refuses_a_second_copy_of_a_url(engine: Engine) -> None:
+    sid = repo.ensure_source(engine, "dagblad", "feed", "https://dagblad.example/rss")
+    assert repo.store_document(engine, sid, new_doc("https://dagblad.example/a"), MATCH, ["42"]).stored
+    again = repo.store_document(engine, sid, new_doc("https://dagblad.example/a", title="Anders"), MATCH, ["42", "7"])
+    assert not again.stored
+    assert counts(engine) == (1, 1, 1)
+    with Session(engine) as s, pytest.raises(IntegrityError):  # enforced by the schema, not only by the code
+        s.add(Document(source_id=sid, kind="news", url="https://dagblad.example/a", fetched_url="x", title="t",
+                       fetched_at=NOW, text="t", text_origin="article", content_hash="0", search_text="t", raw_size=0))
+        s.commit()
+    assert repo.known_urls(engine, ["https://dagblad.example/a", "https://dagblad.example/b"]) == {
+        "https://dagblad.example/a"
+    }
+
+
+def test_ensure_source_is_idempotent_and_follows_the_config(engine: Engine) -> None:
+    first = repo.ensure_source(engine, "dagblad", "feed", "https://old.example/rss")
+    assert repo.ensure_source(engine, "dagblad", "feed", "https://new.example/rss") == first
+    assert repo.ensure_source(engine, "ander", "feed", "https://ander.example/rss") != first
+
+
+def test_outbox_rows_are_claimed_once_per_lease(engine: Engine) -> None:
+    sid = repo.ensure_source(engine, "dagblad", "feed", "https://dagblad.example/rss")
+    repo.store_document(engine, sid, new_doc("https://dagblad.example/a"), MATCH, ["42"])
+    now = datetime.now(UTC)
+    (alert,) = repo.claim_due_alerts(engine, now, timedelta(minutes=5))
+    assert (alert.chat_id, alert.title, alert.source, alert.attempts) == ("42", "Politie gebruikt gezichtsherkenning", "dagblad", 1)
+    assert alert.matches == tuple(MATCH)
+    assert alert.published_at == NOW
+    # A second sender finds nothing while the lease runs ...
+    assert repo.claim_due_alerts(engine, now, timedelta(minutes=5)) == []
+    # ... and takes the row over once it has expired (the first sender died mid-send).
+    (again,) = repo.claim_due_alerts(engine, now + timedelta(minutes=6), timedelta(minutes=5))
+    assert again.outbox_id == alert.outbox_id and again.attempts == 2
+    repo.mark_sent(engine, alert.outbox_id, now, 99)
+    assert repo.claim_due_alerts(engine, now + timedelta(days=1), timedelta(minutes=5)) == []
+    assert repo.outbox_counts(engine) == {"sent": 1}
+
+
+def test_retry_and_failure_states(engine: Engine) -> None:
+    sid = repo.ensure_source(engine, "dagblad", "feed", "https://dagblad.example/rss")
+    repo.store_document(engine, sid, new_doc("https://dagblad.example/a"), MATCH, ["1", "2"])
+    now = datetime.now(UTC)
+    one, two = repo.claim_due_alerts(engine, now, timedelta(minutes=5))
+    repo.mark_retry(engine, one.outbox_id, now + timedelta(minutes=1), "flood control")
+    repo.mark_failed(engine, two.outbox_id, "bad request: chat not found")
+    assert repo.claim_due_alerts(engine, now + timedelta(seconds=30), timedelta(minutes=5)) == []
+    (retried,) = repo.claim_due_alerts(engine, now + timedelta(minutes=2), timedelta(minutes=5))
+    assert retried.outbox_id == one.outbox_id
+    assert repo.outbox_counts(engine) == {"sending": 1, "failed": 1}
+
+
+def test_search_words_phrases_accents_and_order(engine: Engine) -> None:
+    sid = repo.ensure_source(engine, "dagblad", "feed", "https://dagblad.example/rss")
+    repo.store_document(engine, sid, new_doc("https://d.example/1", "Boete voor Clearview AI", "De AP legt een boete op.",
+                                              NOW - timedelta(days=2)), MATCH, [])
+    repo.store_document(engine, sid, new_doc("https://d.example/2", "Café met camera", "Gezichtsherkenning in het café.",
+                                              NOW), MATCH, [])
+    doc3 = new_doc("https://d.example/3", "100% zeker", "Het weer wordt mooi.", None)
+    repo.store_document(engine, sid, repo.NewDocument(**{**doc3.__dict__, "fetched_at": NOW - timedelta(days=1)}), [], [])
+    assert [h.url for h in repo.search(engine, "cafe")] == ["https://d.example/2"]
+    assert [h.url for h in repo.search(engine, '"clearview ai" BOETE')] == ["https://d.example/1"]
+    assert [h.url for h in repo.search(engine, "gezichtsherkenning")] == ["https://d.example/2"]
+    assert [h.url for h in repo.search(engine, "100%")] == ["https://d.example/3"]
+    assert [h.url for h in repo.search(engine, "gezichts*")] == ["https://d.example/2"]
+    assert repo.search(engine, "gezichts") == []  # whole words only, so "AP" never hits "graanprijzen"
+    assert repo.search(engine, "ai boete") and repo.search(engine, '"ai boete"') == []
+    assert repo.search(engine, "_") == []
+    hits = repo.search(engine, "het")
+    assert [h.url for h in hits] == ["https://d.example/2", "https://d.example/3"]  # newest first
+    assert hits[0].matches == ("gezichtsherkenning",) and hits[0].source == "dagblad"
+    assert hits[0].published == NOW and hits[1].published is None
+
+
+@pytest.mark.parametrize("query", ["", "   ", '"open', '""', "%", "*", "-- ;"])
+def test_malformed_queries_are_clear_errors(engine: Engine, query: str) -> None:
+    with pytest.raises(QueryError):
+        repo.search(engine, query)
+
+
+def test_crawl_runs_and_source_statuses(engine: Engine) -> None:
+    sid = repo.ensure_source(engine, "dagblad", "feed", "https://dagblad.example/rss")
+    repo.store_document(engine, sid, new_doc("https://d.example/1"), [], [])
+    first = repo.start_crawl_run(engine, "dagblad", NOW)
+    repo.finish_crawl_run(engine, first, finished_at=NOW, outcome="ok", items_stored=1)
+    second = repo.start_crawl_run(engine, "dagblad", NOW + timedelta(hours=1))
+    repo.finish_crawl_run(engine, second, finished_at=NOW + timedelta(hours=1), outcome="failed", message="feed unusable")
+    with pytest.raises(TypeError):
+        repo.finish_crawl_run(engine, second, nonsense=1)
+    dagblad, nieuw = repo.source_statuses(engine, ["dagblad", "nieuw"])
+    assert (dagblad.documents, dagblad.last_run.outcome, dagblad.last_run.message) == (1, "failed", "feed unusable")
+    assert dagblad.last_run.started_at == NOW + timedelta(hours=1)
+    assert (nieuw.documents, nieuw.last_run) == (0, None)

@@ -1,0 +1,153 @@
+"""The config contract: the documented file keeps working, and every problem is named precisely."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from waakhond.config import Settings, load_config, parse_config
+from waakhond.errors import ConfigError
+
+CONTRACT = """
+[[sources]]
+name = "example"                # unique; also the name `waakhond crawl` takes
+kind = "feed"                   # RSS or Atom feed whose entries link to article pages
+url = "https://example.org/rss.xml"
+interval = "15m"                # "30s", "15m", "2h", "1d"
+
+[[watchlists]]
+name = "gezichtsherkenning"
+terms = ["gezichtsherkenning", "Clearview", "biometrie"]
+
+[[subscriptions]]
+chat_id = 123456789             # a Telegram chat; with no `watchlists` key it gets every relevant item
+watchlists = ["gezichtsherkenning"]
+"""
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "w.toml")
+    return [str(p) for p in info.value.problems]
+
+
+def test_the_documented_config_contract_loads(tmp_path: Path) -> None:
+    path = tmp_path / "waakhond.toml"
+    path.write_text(CONTRACT, encoding="utf-8")
+    config = load_config(path)
+    (source,) = config.sources
+    assert (source.name, source.kind, source.url, source.interval) == (
+        "example", "feed", "https://example.org/rss.xml", timedelta(minutes=15)
+    )
+    assert config.watchlists[0].terms == ("gezichtsherkenning", "Clearview", "biometrie")
+    assert config.subscriptions[0].chat_id == "123456789"
+    assert config.subscriptions[0].watchlists == ("gezichtsherkenning",)
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("15m", 900), ("2h", 7200), ("1d", 86400)])
+def test_intervals(text: str, seconds: int) -> None:
+    config = parse_config(f'[[sources]]\nname="a"\nkind="feed"\nurl="https://a.nl/f"\ninterval="{text}"\n', "w.toml")
+    assert config.sources[0].interval.total_seconds() == seconds
+
+
+def test_without_watchlists_the_builtin_ones_apply() -> None:
+    config = parse_config('[[sources]]\nname="a"\nkind="feed"\nurl="https://a.nl/f"\n', "w.toml")
+    terms = {t.casefold() for w in config.watchlists for t in w.terms}
+    assert {"gezichtsherkenning", "clearview", "biometrie"} <= terms
+    assert config.sources[0].interval == timedelta(minutes=30)
+
+
+def test_every_problem_is_reported_with_file_key_and_reason() -> None:
+    found = problems(
+        """
+[[sources]]
+name = "Nieuws Site"
+kind = "sitemap"
+url = "ftp://example.org/feed"
+interval = "15x"
+colour = "red"
+
+[[sources]]
+name = "b"
+kind = "feed"
+url = "https://b.nl/rss"
+interval = "5s"
+
+[[sources]]
+name = "b"
+kind = "feed"
+url = "https://b2.nl/rss"
+
+[[watchlists]]
+name = "fr"
+terms = []
+
+[[subscriptions]]
+chat_id = "not a chat"
+watchlists = ["unknown"]
+"""
+    )
+    expected = [
+        "w.toml: sources[0].colour: unknown key",
+        "w.toml: sources[0].name: 'Nieuws Site' must be lowercase",
+        "w.toml: sources[0].kind: 'sitemap' is not a known kind",
+        "w.toml: sources[0].url: 'ftp://example.org/feed' is not an http(s) URL",
+        "w.toml: sources[0].interval: '15x' is not a duration",
+        "w.toml: sources[1].interval: '5s' is shorter than the minimum",
+        "w.toml: sources[2].name: duplicate name 'b'",
+        "w.toml: watchlists[0].terms: must be a non-empty array",
+        "w.toml: subscriptions[0].chat_id: must be a numeric chat id or an @channelname",
+        "w.toml: subscriptions[0].watchlists[0]: no watchlist named 'unknown'",
+    ]
+    for prefix in expected:
+        assert any(p.startswith(prefix) for p in found), (prefix, found)
+    assert len(found) == len(expected), found
+
+
+def test_toml_syntax_errors_name_the_file_and_position(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text('[[sources]]\nname = "a\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    (problem,) = info.value.problems
+    assert problem.file == str(path)
+    assert "not valid TOML" in problem.reason and "line 2" in problem.reason
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_sections_of_the_wrong_shape() -> None:
+    found = problems('sources = "x"\nwatchlists = [1]\n')
+    assert any(p.startswith("w.toml: sources: must be an array of tables") for p in found)
+    assert any(p.startswith("w.toml: watchlists[0]: must be a table") for p in found)
+
+
+def test_channel_names_and_group_ids_are_valid_chats() -> None:
+    config = parse_config('[[subscriptions]]\nchat_id = "@waakhond_nl"\n[[subscriptions]]\nchat_id = -1001234567890\n', "w")
+    assert [s.chat_id for s in config.subscriptions] == ["@waakhond_nl", "-1001234567890"]
+    assert config.subscriptions[0].watchlists is None
+
+
+def test_shipped_default_config_is_valid() -> None:
+    config = load_config(None)
+    assert len(config.sources) >= 5
+    assert all(s.url.startswith("https://") for s in config.sources)
+
+
+def test_settings_defaults_and_validation(tmp_path: Path) -> None:
+    settings = Settings.from_env({"WAAKHOND_DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'waakhond.db'}"
+    assert settings.telegram_api_url == "https://api.telegram.org"
+    assert settings.telegram_bot_token is None
+    assert "TOKEN" not in repr(Settings.from_env({"TELEGRAM_BOT_TOKEN": "123:TOKEN"}))
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env(
+            {"TELEGRAM_API_URL": "api.telegram.org", "WAAKHOND_DATABASE_URL": "mysql://x", "WAAKHOND_DOWNLOAD_DELAY": "-1"}
+        )
+    keys = [p.key for p in info.value.problems]
+    assert keys == ["TELEGRAM_API_URL", "WAAKHOND_DATABASE_URL", "WAAKHOND_DOWNLOAD_DELAY"]
