@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,18 +38,29 @@ class SendReport:
 
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, ... capped at an hour."""
-    return min(timedelta(seconds=30 * 2 ** max(0, attempts - 1)), MAX_BACKOFF)
+    # The exponent is capped: 2**50 seconds would overflow timedelta long before the cap applies.
+    return min(timedelta(seconds=30 * 2 ** min(max(0, attempts - 1), 12)), MAX_BACKOFF)
 
 
-async def send_due(engine: Engine, notifier: Notifier, batch: int = 100) -> SendReport:
-    """Deliver every due outbox row once; NotifierUnavailable propagates and leaves rows to their lease."""
+async def send_due(
+    engine: Engine, notifier: Notifier, batch: int = 100, stop: asyncio.Event | None = None
+) -> SendReport:
+    """Deliver every due outbox row once; NotifierUnavailable propagates and leaves rows to their lease.
+
+    When ``stop`` is set, the message in flight is finished and the rest of the claimed rows are
+    handed back as due at once, so a shutdown neither loses nor delays them.
+    """
     report = SendReport()
     render = render_text if notifier.name == "console" else render_html
-    while True:
+    while not (stop and stop.is_set()):
         alerts = repository.claim_due_alerts(engine, utcnow(), CLAIM_LEASE, limit=batch)
         if not alerts:
             return report
-        for alert in alerts:
+        for position, alert in enumerate(alerts):
+            if stop and stop.is_set():
+                for unsent in alerts[position:]:
+                    repository.mark_retry(engine, unsent.outbox_id, utcnow(), "not sent yet: sender stopped")
+                return report
             try:
                 message_id = await notifier.send(alert.chat_id, render(alert))
             except RetryLater as exc:
@@ -67,3 +79,4 @@ async def send_due(engine: Engine, notifier: Notifier, batch: int = 100) -> Send
             else:
                 repository.mark_sent(engine, alert.outbox_id, utcnow(), message_id)
                 report.sent += 1
+    return report

@@ -55,6 +55,11 @@ class App:
             self._engine = open_database(self.settings.database_url)
         return self._engine
 
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
 
 def user_errors(func: F) -> F:
     """Turns the errors a user can cause or fix into a one-line message and exit code 1."""
@@ -83,6 +88,7 @@ def user_errors(func: F) -> F:
 def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     """Waakhond watches Dutch sources for news on facial recognition and biometric surveillance."""
     ctx.obj = App(config_path=config_path, verbose=verbose)
+    ctx.call_on_close(ctx.obj.close)
 
 
 @cli.group()

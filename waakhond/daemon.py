@@ -6,6 +6,8 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -39,10 +41,11 @@ class Daemon:
         self.engine = engine
         self.verbose = verbose
         self._children: set[asyncio.subprocess.Process] = set()
+        self._running: set[asyncio.Task[object]] = set()
         self._send_lock = asyncio.Lock()
         self._notifier: Notifier | None = None
         self._notifier_cm: TelegramNotifier | ConsoleNotifier | None = None
-        self._stopping = False
+        self._stop = asyncio.Event()
 
     def build_scheduler(self) -> AsyncIOScheduler:
         scheduler = AsyncIOScheduler(
@@ -76,20 +79,39 @@ class Daemon:
         scheduler.start()
         logger.info("waakhond daemon started: %d sources, alerts via %s", len(self.config.sources), self._notifier_name())
         await stop.wait()
-        logger.info("stopping: no new crawls; waiting for running crawls and sends")
-        self._stopping = True
-        scheduler.shutdown(wait=False)
+        logger.info("stopping: no new crawls; letting running crawls and the send in flight finish")
+        self._stop.set()
+        # APScheduler's shutdown would cancel running jobs mid-send; pause it and let them end instead.
+        scheduler.pause()
         await self._stop_children()
-        async with self._send_lock:  # lets an in-flight send finish
-            await self._close_notifier()
+        if self._running:
+            await asyncio.wait(list(self._running), timeout=STOP_GRACE.total_seconds())
+        scheduler.shutdown(wait=False)
+        await self._close_notifier()
         logger.info("waakhond daemon stopped")
         return 0
+
+    @contextmanager
+    def _tracked(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            yield
+        finally:
+            self._running.discard(task)
 
     def _notifier_name(self) -> str:
         return "Telegram" if self.settings.telegram_bot_token else "the console (no TELEGRAM_BOT_TOKEN set)"
 
     async def crawl(self, name: str) -> None:
-        if self._stopping:
+        with self._tracked():
+            await self._crawl(name)
+        # Alerts for what this crawl stored go out now, not at the next send tick.
+        await self.send()
+
+    async def _crawl(self, name: str) -> None:
+        if self._stop.is_set():
             return
         args = [sys.executable, "-m", "waakhond"]
         if self.settings.config_path:
@@ -106,20 +128,19 @@ class Daemon:
             self._children.discard(proc)
         if proc.returncode not in (0, None):
             logger.warning("crawl of %s ended with exit code %s", name, proc.returncode)
-        # Alerts for what this crawl stored go out now, not at the next send tick.
-        await self.send()
 
     async def send(self) -> None:
-        async with self._send_lock:
-            if self._stopping and self._notifier is None:
-                return
-            try:
-                notifier = await self._open_notifier()
-                report = await send_due(self.engine, notifier)
-            except NotifierUnavailable as exc:
-                logger.error("alerts not sent: %s", exc)
-                await self._close_notifier()
-                return
+        if self._stop.is_set():
+            return
+        with self._tracked():
+            async with self._send_lock:
+                try:
+                    notifier = await self._open_notifier()
+                    report = await send_due(self.engine, notifier, stop=self._stop)
+                except NotifierUnavailable as exc:
+                    logger.error("alerts not sent: %s", exc)
+                    await self._close_notifier()
+                    return
             if report.sent or report.retried or report.failed:
                 logger.info("alerts: %d sent, %d to retry, %d failed", report.sent, report.retried, report.failed)
 

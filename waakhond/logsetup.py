@@ -32,7 +32,11 @@ def configure_logging(verbose: int = 0, secrets: list[str] | None = None) -> Non
     # Scrapy sets its own loggers to DEBUG; the handler's level is what keeps stderr readable.
     handler.setLevel(level)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # Replace only a handler installed here before; others (pytest's capture, an embedding app's) stay.
+    for old in [h for h in root.handlers if getattr(h, "_waakhond", False)]:
+        root.removeHandler(old)
+    handler._waakhond = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
     root.setLevel(level)
     # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -53,7 +53,9 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         return ParsedFeed(entries=[], error=f"not a usable RSS/Atom feed ({problem})")
     entries, skipped = [], 0
     for raw in parsed.entries:
-        link = urljoin(url, (raw.get("link") or "").strip())
+        href = (raw.get("link") or "").strip()
+        # An empty href would resolve to the feed's own URL.
+        link = urljoin(url, href) if href else ""
         if urlsplit(link).scheme not in ("http", "https") or not urlsplit(link).hostname:
             skipped += 1
             continue

@@ -1,0 +1,135 @@
+"""The CLI through click's runner: help everywhere, one-line user errors, JSON output shapes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine
+
+from storage import repository as repo
+from waakhond.cli import cli
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+CONFIG = """
+[[sources]]
+name = "dagblad"
+kind = "feed"
+url = "https://dagblad.example/rss.xml"
+interval = "2h"
+
+[[watchlists]]
+name = "fr"
+terms = ["Clearview"]
+"""
+
+
+def invoke(args: list[str], env: dict[str, str]) -> click.testing.Result:
+    return CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    config = tmp_path / "w.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    return {
+        "WAAKHOND_CONFIG": str(config),
+        "WAAKHOND_DATA_DIR": str(tmp_path / "data"),
+        "WAAKHOND_DATABASE_URL": database_url,
+        "TELEGRAM_BOT_TOKEN": "",
+    }
+
+
+def all_commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((f"{prefix}{name}", command))
+        if isinstance(command, click.Group):
+            found.extend(all_commands(command, f"{prefix}{name} "))
+    return found
+
+
+def test_every_command_and_option_has_help() -> None:
+    commands = all_commands(cli)
+    assert {"config check", "crawl", "send-alerts", "run", "sources", "search"} <= {n for n, _ in commands}
+    for name, command in [("waakhond", cli), *commands]:
+        assert command.help, f"{name} has no help text"
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{name} {param.opts} has no help text"
+        assert CliRunner().invoke(cli, [*name.split()[0:0], *([] if name == "waakhond" else name.split()), "--help"]).exit_code == 0
+
+
+def test_config_check_reports_every_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[sources]]\nname = "x"\nkind = "feed"\nurl = "nope"\ninterval = "soon"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["config", "check", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}: sources[0].url: 'nope' is not an http(s) URL" in result.stderr
+    assert f"{bad}: sources[0].interval: 'soon' is not a duration" in result.stderr
+    assert "Error: 2 problem(s) found" in result.stderr and "Traceback" not in result.output
+
+
+def test_config_check_accepts_the_config_in_use(env: dict[str, str]) -> None:
+    result = invoke(["config", "check"], env)
+    assert result.exit_code == 0 and "OK (1 sources, 1 watchlists, 0 subscriptions)" in result.stdout
+
+
+def test_user_errors_are_one_line(env: dict[str, str]) -> None:
+    assert CliRunner().invoke(cli, ["crawl"], env=env).exit_code == 2  # usage error
+    unknown = CliRunner().invoke(cli, ["crawl", "bestaat-niet"], env=env)
+    assert unknown.exit_code == 1
+    assert unknown.stderr.strip().splitlines() == [
+        f"Error: {env['WAAKHOND_CONFIG']}: sources: no source named 'bestaat-niet' (configured: dagblad)"
+    ]
+    bad_db = CliRunner().invoke(cli, ["sources"], env={**env, "WAAKHOND_DATABASE_URL": "mysql://x"})
+    assert bad_db.exit_code == 1 and "WAAKHOND_DATABASE_URL" in bad_db.stderr and "Traceback" not in bad_db.output
+    missing = CliRunner().invoke(cli, ["--config", "/nonexistent.toml", "sources"], env=env)
+    assert missing.exit_code == 1 and "/nonexistent.toml: file not found" in missing.stderr
+
+
+@pytest.mark.postgres
+def test_an_unreachable_database_is_one_line(env: dict[str, str]) -> None:
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2"
+    result = CliRunner().invoke(cli, ["sources"], env={**env, "WAAKHOND_DATABASE_URL": url})
+    assert result.exit_code == 1 and result.stderr.startswith("Error: cannot migrate") and "Traceback" not in result.output
+
+
+def test_search_json_and_malformed_queries(env: dict[str, str], engine: Engine) -> None:
+    sid = repo.ensure_source(engine, "dagblad", "feed", "https://dagblad.example/rss.xml")
+    repo.store_document(
+        engine, sid,
+        repo.NewDocument(source_name="dagblad", kind="news", url="https://dagblad.example/a", fetched_url="https://dagblad.example/a",
+                         title="Clearview krijgt boete", text="De AP legt Clearview een boete op.", text_origin="article",
+                         fetched_at=NOW, content_hash="0" * 64, raw=b"x", published_at=NOW),
+        [repo.MatchFound("fr", "Clearview", 2)], [],
+    )
+    result = invoke(["search", "--json", "boete"], env)
+    (line,) = result.stdout.splitlines()
+    assert json.loads(line) == {
+        "url": "https://dagblad.example/a", "title": "Clearview krijgt boete", "kind": "news", "source": "dagblad",
+        "published": "2026-11-21T12:00:00+00:00", "fetched": "2026-11-21T12:00:00+00:00", "matches": ["Clearview"],
+    }
+    table = invoke(["search", "boete"], env)
+    assert "2026-11-21  dagblad" in table.stdout and "https://dagblad.example/a" in table.stdout
+    assert "no documents found" in invoke(["search", "onbekendwoord"], env).stderr
+    bad = CliRunner().invoke(cli, ["search", '"open'], env=env)
+    assert bad.exit_code == 1 and bad.stderr.strip() == 'Error: unbalanced quote in query; close every "phrase"'
+    assert CliRunner().invoke(cli, ["search", "x", "--limit", "0"], env=env).exit_code == 2
+
+
+def test_sources_lists_last_crawl(env: dict[str, str], engine: Engine) -> None:
+    before = json.loads(invoke(["sources", "--json"], env).stdout)
+    assert before["name"] == "dagblad" and before["interval_seconds"] == 7200 and before["last_crawl"] is None
+    run = repo.start_crawl_run(engine, "dagblad", NOW)
+    repo.finish_crawl_run(engine, run, finished_at=NOW, outcome="partial", items_stored=3, errors=1, message="1 failed")
+    after = json.loads(invoke(["sources", "--json"], env).stdout)
+    assert after["last_crawl"] == {
+        "started": "2026-11-21T12:00:00+00:00", "finished": "2026-11-21T12:00:00+00:00", "outcome": "partial",
+        "items_stored": 3, "errors": 1, "message": "1 failed",
+    }
+    assert "every 2h" in invoke(["sources"], env).stdout

@@ -1,0 +1,103 @@
+"""`waakhond run` as a real process: crawls on schedule, sends alerts, stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.engine import open_database
+from storage.models import CrawlRun
+from tests.harness.commands import ROOT, run_waakhond
+from tests.harness.fake_telegram import FakeBotAPI
+from tests.harness.fixture_site import FixtureSite
+from waakhond.crawl_runner import acquire_source_lock
+
+
+def write_config(tmp_path: Path, site: FixtureSite) -> Path:
+    path = tmp_path / "w.toml"
+    path.write_text(
+        f'[[sources]]\nname = "dagblad"\nkind = "feed"\nurl = "{site.url("/dagblad/rss.xml")}"\ninterval = "1h"\n'
+        "[[subscriptions]]\nchat_id = 1001\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def start_daemon(config: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "waakhond", "--config", str(config), "run"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def stop(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_daemon_crawls_sends_and_stops_on_sigterm(
+    tmp_path: Path, fixture_site: FixtureSite, fake_telegram: FakeBotAPI, waakhond_env: dict[str, str], database_url: str
+) -> None:
+    env = {**waakhond_env, "TELEGRAM_BOT_TOKEN": fake_telegram.token, "TELEGRAM_API_URL": fake_telegram.base_url}
+    with start_daemon(write_config(tmp_path, fixture_site), env) as proc:
+        try:
+            messages = fake_telegram.wait_for_messages(3, timeout=90)
+        finally:
+            out, err = stop(proc)
+    assert proc.returncode == 0, err
+    assert "waakhond daemon started: 1 sources, alerts via Telegram" in err
+    assert "waakhond daemon stopped" in err and "Traceback" not in err
+    assert sorted(m["chat_id"] for m in messages) == ["1001"] * 3 and len(fake_telegram.messages) == 3
+    assert fake_telegram.token not in out + err
+    engine = open_database(database_url)
+    with Session(engine) as session:
+        (run,) = session.execute(select(CrawlRun)).scalars().all()
+    assert (run.source_name, run.outcome, run.items_stored) == ("dagblad", "ok", 5)
+    engine.dispose()
+
+
+def test_daemon_prints_alerts_without_a_token(
+    tmp_path: Path, fixture_site: FixtureSite, waakhond_env: dict[str, str]
+) -> None:
+    with start_daemon(write_config(tmp_path, fixture_site), waakhond_env) as proc:
+        lines: queue.Queue[str] = queue.Queue()
+        reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True)  # type: ignore[union-attr]
+        reader.start()
+        alerts = 0
+        try:
+            while alerts < 3:
+                line = lines.get(timeout=90)  # raises queue.Empty, failing the test, if alerts never come
+                alerts += line.startswith("--- alert for chat 1001 ---")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+        reader.join(timeout=10)
+        err = proc.stderr.read()  # type: ignore[union-attr]
+    assert proc.returncode == 0, err
+    assert "alerts to this console (no TELEGRAM_BOT_TOKEN set)" in err and "Traceback" not in err
+
+
+def test_a_source_is_never_crawled_twice_at_once(
+    tmp_path: Path, fixture_site: FixtureSite, waakhond_env: dict[str, str]
+) -> None:
+    config = write_config(tmp_path, fixture_site)
+    lock = acquire_source_lock(Path(waakhond_env["WAAKHOND_DATA_DIR"]) / "locks", "dagblad")
+    try:
+        busy = run_waakhond(["--config", str(config), "crawl", "dagblad"], waakhond_env)
+    finally:
+        lock.close()
+    assert busy.returncode == 1
+    assert busy.stderr.strip() == "Error: source 'dagblad' is already being crawled by another process"
+    assert fixture_site.hits("/dagblad/rss.xml") == 0
+    assert run_waakhond(["--config", str(config), "crawl", "dagblad"], waakhond_env).returncode == 0
