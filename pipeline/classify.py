@@ -20,7 +20,7 @@ class Classifier:
     """Matches whole words and phrases: "AP" does not fire inside "graanprijzen"."""
 
     def __init__(self, watchlists: Iterable[tuple[str, Iterable[str]]]) -> None:
-        self._patterns: list[tuple[str, str, re.Pattern[str]]] = []
+        self._patterns: list[tuple[str, str, str, re.Pattern[str]]] = []
         for name, terms in watchlists:
             for term in terms:
                 folded = fold(term)
@@ -28,12 +28,15 @@ class Classifier:
                     continue
                 # Word boundaries on folded text; white space inside a phrase may be any run of it.
                 body = r"\s+".join(re.escape(part) for part in folded.split(" "))
-                self._patterns.append((name, term, re.compile(rf"(?<!\w){body}(?!\w)")))
+                self._patterns.append((name, term, folded, re.compile(rf"(?<!\w){body}(?!\w)")))
 
     def classify(self, *texts: str | None) -> list[TermMatch]:
         folded = fold(" \n ".join(t for t in texts if t))
         matches = []
-        for watchlist, term, pattern in self._patterns:
+        for watchlist, term, needle, pattern in self._patterns:
+            # Most terms are absent from most texts: a substring test settles those without the regex.
+            if needle not in folded:
+                continue
             count = len(pattern.findall(folded))
             if count:
                 matches.append(TermMatch(watchlist, term, count))

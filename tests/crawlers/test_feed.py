@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from scrapy.http import HtmlResponse, Request
 
 from crawlers.spiders.feed import FeedEntry, article_item, parse_feed
@@ -61,7 +62,10 @@ def test_entries_without_usable_links_are_skipped() -> None:
 
 def test_ill_formed_feeds_from_the_wild_do_not_raise() -> None:
     # Real broken feeds from feedparser's test suite (shared reference material, read in place).
-    for path in sorted(REFERENCE.glob("*.xml")):
+    feeds = sorted(REFERENCE.glob("*.xml"))
+    if not feeds:
+        pytest.skip(f"no reference feeds at {REFERENCE} (../shared beside the checkout)")
+    for path in feeds:
         feed = parse_feed(path.read_bytes(), "http://x/feed.xml")
         assert feed.error is None or feed.entries == [], path.name
 
