@@ -24,10 +24,22 @@ class RedactFilter(logging.Filter):
         return True
 
 
+class QuietNetworkFormatter(logging.Formatter):
+    """Formats expected network failures from Scrapy's middlewares as one line, without the traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name.startswith("scrapy.downloadermiddlewares") and record.exc_info:
+            # A copy: the record is shared with every other handler.
+            record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
+        return super().format(record)
+
+
 def configure_logging(verbose: int = 0, secrets: list[str] | None = None) -> None:
     level = logging.DEBUG if verbose > 1 else logging.INFO if verbose == 1 else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # A source that is down is routine: its one-line reason is enough unless debugging (-vv).
+    formatter_class = logging.Formatter if verbose > 1 else QuietNetworkFormatter
+    handler.setFormatter(formatter_class("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactFilter(secrets or []))
     # Scrapy sets its own loggers to DEBUG; the handler's level is what keeps stderr readable.
     handler.setLevel(level)
@@ -41,3 +53,5 @@ def configure_logging(verbose: int = 0, secrets: list[str] | None = None) -> Non
     # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # APScheduler logs every job start and end at INFO: daemon noise unless debugging.
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose > 1 else logging.WARNING)

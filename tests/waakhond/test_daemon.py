@@ -101,3 +101,17 @@ def test_a_source_is_never_crawled_twice_at_once(
     assert busy.stderr.strip() == "Error: source 'dagblad' is already being crawled by another process"
     assert fixture_site.hits("/dagblad/rss.xml") == 0
     assert run_waakhond(["--config", str(config), "crawl", "dagblad"], waakhond_env).returncode == 0
+
+
+def test_an_unreachable_source_is_one_log_line_not_a_traceback(
+    tmp_path: Path, waakhond_env: dict[str, str]
+) -> None:
+    config = tmp_path / "w.toml"
+    # Port 9 on loopback: nothing listens, the connection is refused at once.
+    config.write_text('[[sources]]\nname = "weg"\nkind = "feed"\nurl = "http://127.0.0.1:9/rss.xml"\n', encoding="utf-8")
+    result = run_waakhond(["--config", str(config), "crawl", "weg"], waakhond_env)
+    assert result.returncode == 1
+    assert "feed http://127.0.0.1:9/rss.xml could not be fetched: " in result.stderr
+    assert "Connection was refused" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "weg: failed: 0 feed entries" in result.stdout
