@@ -22,6 +22,7 @@ class ArticleItem:
     feed_title: str | None = None
     feed_summary: str | None = None
     feed_published: datetime | None = None
+    declared_language: str | None = None
     # Filled in by the pipelines.
     title: str | None = None
     text: str | None = None

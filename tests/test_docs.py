@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from tests.harness.commands import cli_commands
 from waakhond.cli import cli
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -14,17 +15,8 @@ SOURCES = [p for d in ("waakhond", "crawlers", "storage", "alerts", "pipeline")
            for p in (Path(__file__).resolve().parent.parent / d).rglob("*.py")]
 
 
-def commands(group: click.Group, prefix: str = "waakhond") -> list[tuple[str, click.Command]]:
-    found = []
-    for name, command in group.commands.items():
-        found.append((f"{prefix} {name}", command))
-        if isinstance(command, click.Group):
-            found.extend(commands(command, f"{prefix} {name}"))
-    return found
-
-
 def test_every_command_and_option_is_in_the_readme() -> None:
-    for name, command in commands(cli):
+    for name, command in cli_commands(cli):
         if not isinstance(command, click.Group):
             assert f"`{name}" in README, f"{name} is not documented"
         for param in command.params:

@@ -74,7 +74,7 @@ def test_feed_to_archive_to_telegram_and_nothing_twice(
     assert set(docs) == {article_url(fixture_site, slug) for slug in SENTENCES}
     for slug, sentence in SENTENCES.items():
         doc = docs[article_url(fixture_site, slug)]
-        assert sentence in doc.text and doc.text_origin == "article"
+        assert sentence in doc.text and doc.text_origin == "article" and doc.language == "nl"
         assert doc.raw_size > len(doc.text) and doc.published_at is not None and len(doc.content_hash) == 64
     # Only the relevant ones have alerts owed.
     assert sorted(docs_by_id(docs)[o.document_id] for o in outbox) == sorted(

@@ -37,11 +37,13 @@ class ExtractPipeline:
             item.text, item.text_origin = item.feed_summary, "feed_summary"
             item.title = item.feed_title
             item.published_at = item.feed_published
+            item.language = item.declared_language
         else:
             item.text, item.text_origin = extracted.text, "article"
             # The feed's title is the one the outlet chose to publish; the page's may carry a site suffix.
             item.title = item.feed_title or extracted.title
-            item.author, item.language = extracted.author, extracted.language
+            item.author = extracted.author
+            item.language = extracted.language or item.declared_language
             item.published_at = item.feed_published or extracted.published
         item.title = item.title or item.url
         item.content_hash = hashlib.sha256(item.text.encode("utf-8")).hexdigest()

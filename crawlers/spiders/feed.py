@@ -86,6 +86,16 @@ def _struct_time(value: Any) -> datetime | None:
         return None
 
 
+def declared_language(response: TextResponse) -> str | None:
+    """The page's declared language as a primary subtag ("nl-NL" -> "nl"): <html lang>, else Content-Language."""
+    header = response.headers.get(b"Content-Language")
+    for value in (response.xpath("/html/@lang").get(), header.decode("latin-1") if header else None):
+        tag = (value or "").split(",")[0].strip().split("-")[0].split("_")[0].lower()
+        if tag.isalpha() and 2 <= len(tag) <= 3:
+            return tag
+    return None
+
+
 def article_item(response: TextResponse, entry: FeedEntry, source: Source, canonical: str) -> ArticleItem:
     content_type = response.headers.get(b"Content-Type")
     return ArticleItem(
@@ -101,6 +111,7 @@ def article_item(response: TextResponse, entry: FeedEntry, source: Source, canon
         feed_title=entry.title,
         feed_summary=entry.summary,
         feed_published=entry.published,
+        declared_language=declared_language(response),
     )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-from crawlers.spiders.feed import FeedEntry, article_item, parse_feed
+from crawlers.spiders.feed import FeedEntry, article_item, declared_language, parse_feed
 from tests.harness.fixture_site import FixtureSite
 from waakhond.config import Source
 
@@ -78,6 +78,19 @@ def test_article_item_keeps_bytes_and_canonical_url() -> None:
     item = article_item(response, entry, Source("krant", "feed", "https://krant.example/rss"), "https://krant.example/a.html")
     assert item.body == body and "café" in item.html and item.url == "https://krant.example/a.html"
     assert (item.feed_title, item.feed_summary, item.content_type) == ("T", "S", "text/html")
+    assert item.declared_language is None
+
+
+def test_declared_language_from_html_or_header() -> None:
+    def lang(body: str, headers: dict[str, str] | None = None) -> str | None:
+        url = "https://krant.example/a.html"
+        response = HtmlResponse(url=url, body=body.encode(), request=Request(url),
+                                headers={"Content-Type": "text/html; charset=utf-8", **(headers or {})})
+        return declared_language(response)
+
+    assert lang('<html lang="nl-NL"><body>x</body></html>') == "nl"
+    assert lang("<html><body>x</body></html>", {"Content-Language": "nl-BE, en"}) == "nl"
+    assert lang('<html lang="x-klingon!"><body>x</body></html>') is None
 
 
 def scrapy(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -20,3 +22,13 @@ def run_waakhond(args: list[str], env: dict[str, str], timeout: float = 120) -> 
         timeout=timeout,
         check=False,
     )
+
+
+def cli_commands(group: click.Group, prefix: str = "waakhond") -> list[tuple[str, click.Command]]:
+    """Every command and subcommand of a click group, with its full name ("waakhond config check")."""
+    found: list[tuple[str, click.Command]] = []
+    for name, command in group.commands.items():
+        found.append((f"{prefix} {name}", command))
+        if isinstance(command, click.Group):
+            found.extend(cli_commands(command, f"{prefix} {name}"))
+    return found

@@ -10,12 +10,11 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from tests.harness.fixture_site import QuickStopHTTPServer
+from tests.harness.local_server import LocalServer
 
 __all__ = ["Call", "FakeBotAPI", "HTMLEntityError", "parse_telegram_html"]
 
@@ -143,7 +142,7 @@ class _ApiError(Exception):
         self.retry_after = retry_after
 
 
-class FakeBotAPI:
+class FakeBotAPI(LocalServer):
     """Speaks getMe and sendMessage of the Bot API at ``{base_url}/bot<token>/<method>``.
 
     Point the client at it with ``telegram.Bot(token, base_url=f"{api.base_url}/bot")``.
@@ -155,9 +154,7 @@ class FakeBotAPI:
     def __init__(self, token: str = "123456:TEST-TOKEN", *, strict_html: bool = True, host: str = "127.0.0.1") -> None:
         self.token = token
         self.strict_html = strict_html
-        self._server = QuickStopHTTPServer(host=host, port=0, threaded=True)
-        self._server.no_handler_status_code = 404
-        self._server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
+        super().__init__(host)
         self._cond = threading.Condition()
         self._calls: list[Call] = []
         self._messages: list[dict[str, str]] = []
@@ -168,36 +165,6 @@ class FakeBotAPI:
             "sendmessage": ("sendMessage", self._send_message),
         }
 
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> None:
-        self._server.start()
-
-    def stop(self) -> None:
-        if self._server.is_running():
-            self._server.stop()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def check(self) -> None:
-        """Re-raise the first exception raised inside the request handler (a harness bug)."""
-        self._server.check_handler_errors()
-
-    @property
-    def base_url(self) -> str:
-        if not self._server.is_running():
-            raise RuntimeError("FakeBotAPI is not started; its port is only known after start()")
-        return f"http://{self._server.host}:{self._server.port}"
 
     # -- scripting and observation -----------------------------------------------------------
 

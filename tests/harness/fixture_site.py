@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
-from types import TracebackType
-from typing import NamedTuple, Self
+from typing import NamedTuple
 
-from pytest_httpserver import HTTPServer
 from werkzeug.http import http_date, unquote_etag
 from werkzeug.wrappers import Request, Response
 
-__all__ = ["FixtureSite", "RecordedRequest", "QuickStopHTTPServer"]
+from tests.harness.local_server import LocalServer
+
+__all__ = ["FixtureSite", "RecordedRequest"]
 
 PLACEHOLDER = b"{{base}}"
 # Only text formats that link to other pages are templates; anything else is served verbatim.
@@ -48,15 +48,6 @@ class RecordedRequest(NamedTuple):
     method: str
     path: str
     headers: dict[str, str]
-
-
-class QuickStopHTTPServer(HTTPServer):
-    """pytest-httpserver's server with a short shutdown poll, so each test's teardown is fast."""
-
-    def thread_target(self) -> None:
-        assert self.server is not None
-        # socketserver only notices shutdown() once per poll interval (0.5 s by default).
-        self.server.serve_forever(poll_interval=0.02)
 
 
 @dataclass(frozen=True)
@@ -106,7 +97,7 @@ def _last_modified(body: bytes) -> str:
     return http_date(_LAST_MODIFIED_EPOCH + timedelta(seconds=offset))
 
 
-class FixtureSite:
+class FixtureSite(LocalServer):
     """Serves every file under ``root`` at its relative path, with ``{{base}}`` filled in per request.
 
     Files are read at request time, so edits and overrides take effect on the next request.
@@ -117,46 +108,11 @@ class FixtureSite:
 
     def __init__(self, root: Path, host: str = "127.0.0.1") -> None:
         self.root = Path(root).resolve()
-        self._server = QuickStopHTTPServer(host=host, port=0, threaded=True)
-        self._server.no_handler_status_code = 404
-        self._server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
+        super().__init__(host)
         self._lock = threading.Lock()
         self._overrides: dict[str, _Route] = {}
         self._removed: set[str] = set()
         self._requests: list[RecordedRequest] = []
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> None:
-        self._server.start()
-
-    def stop(self) -> None:
-        if self._server.is_running():
-            self._server.stop()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def check(self) -> None:
-        """Re-raise the first exception raised inside the request handler (a harness bug)."""
-        self._server.check_handler_errors()
-
-    # -- addresses ---------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        if not self._server.is_running():
-            raise RuntimeError("FixtureSite is not started; its port is only known after start()")
-        return f"http://{self._server.host}:{self._server.port}"
 
     def url(self, path: str) -> str:
         return self.base_url + _normalise(path)

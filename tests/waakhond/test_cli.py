@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine
 
 from storage import repository as repo
+from tests.harness.commands import cli_commands
 from waakhond.cli import cli
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -44,24 +45,17 @@ def env(tmp_path: Path, database_url: str) -> dict[str, str]:
     }
 
 
-def all_commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
-    found = []
-    for name, command in group.commands.items():
-        found.append((f"{prefix}{name}", command))
-        if isinstance(command, click.Group):
-            found.extend(all_commands(command, f"{prefix}{name} "))
-    return found
-
-
 def test_every_command_and_option_has_help() -> None:
-    commands = all_commands(cli)
-    assert {"config check", "crawl", "send-alerts", "run", "sources", "search"} <= {n for n, _ in commands}
+    commands = cli_commands(cli)
+    assert {"waakhond config check", "waakhond crawl", "waakhond send-alerts", "waakhond run", "waakhond sources",
+            "waakhond search"} <= {n for n, _ in commands}
     for name, command in [("waakhond", cli), *commands]:
         assert command.help, f"{name} has no help text"
         for param in command.params:
             if isinstance(param, click.Option):
                 assert param.help, f"{name} {param.opts} has no help text"
-        assert CliRunner().invoke(cli, [*name.split()[0:0], *([] if name == "waakhond" else name.split()), "--help"]).exit_code == 0
+        result = CliRunner().invoke(cli, [*name.split()[1:], "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.stdout, name
 
 
 def test_config_check_reports_every_problem(tmp_path: Path) -> None:
