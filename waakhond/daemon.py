@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -117,7 +118,9 @@ class Daemon:
         if self.settings.config_path:
             args += ["--config", self.settings.config_path]
         args += ["-v"] * self.verbose + ["crawl", name]
-        proc = await asyncio.create_subprocess_exec(*args, stdin=asyncio.subprocess.DEVNULL)
+        # A crawl never talks to Telegram, so its process does not get the token.
+        env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+        proc = await asyncio.create_subprocess_exec(*args, stdin=asyncio.subprocess.DEVNULL, env=env)
         self._children.add(proc)
         try:
             await asyncio.wait_for(proc.wait(), CRAWL_TIMEOUT.total_seconds())
