@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from waakhond.config import default_data_dir
+
 BOT_NAME = "waakhond"
 SPIDER_LOADER_CLASS = "crawlers.spiderloader.SourceSpiderLoader"
 SPIDER_MODULES: list[str] = []
@@ -12,6 +14,9 @@ SPIDER_MODULES: list[str] = []
 WAAKHOND_CONFIG = os.environ.get("WAAKHOND_CONFIG") or None  # None: the built-in default config
 WAAKHOND_DATABASE_URL = os.environ.get("WAAKHOND_DATABASE_URL") or None  # None: SQLite in the data dir
 WAAKHOND_CONTACT_URL = os.environ.get("WAAKHOND_CONTACT_URL", "https://github.com/waakhond/waakhond")
+
+# Archived articles first fetched within this many hours are re-checked for edits on every crawl.
+WAAKHOND_REVISIT_HOURS = 48
 
 USER_AGENT = f"Waakhond/0.1 (+{WAAKHOND_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
@@ -27,6 +32,16 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_TIMES = 1
 CLOSESPIDER_TIMEOUT = 900
 MEMUSAGE_LIMIT_MB = 1024
+
+# Conditional GET: feeds and re-checked articles are revalidated with ETag / Last-Modified, so an
+# unchanged page costs a 304 instead of its body. Waakhond's daemon prunes entries older than the expiry.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "crawlers.httpcache.RevalidatePolicy"
+HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
+HTTPCACHE_DIR = os.path.join(os.environ.get("WAAKHOND_DATA_DIR") or default_data_dir(os.environ), "httpcache")
+HTTPCACHE_GZIP = True
+HTTPCACHE_EXPIRATION_SECS = 14 * 86400
+HTTPCACHE_IGNORE_HTTP_CODES = [401, 403, 404, 408, 429, 500, 502, 503, 504]
 
 # Both consoles allow code execution inside the crawler; a daemon on a server must not open them.
 TELNETCONSOLE_ENABLED = False

@@ -80,6 +80,29 @@ class Document(SQLModel, table=True):
     # zlib-compressed bytes exactly as fetched: the evidence behind the extracted text.
     raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     raw_size: int = Field(sa_column=Column(Integer, nullable=False))
+    # 1 for the text as first stored; each change of the extracted text after publication adds one,
+    # and the previous text is kept in document_versions.
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    updated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class DocumentVersion(SQLModel, table=True):
+    """An earlier text of a document, kept when the outlet changed the article."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "version", name="uq_document_versions_document_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    version: int = Field(sa_column=Column(Integer, nullable=False))
+    fetched_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    content_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    raw_size: int = Field(sa_column=Column(Integer, nullable=False))
 
 
 class Match(SQLModel, table=True):
@@ -131,8 +154,53 @@ class CrawlRun(SQLModel, table=True):
     entries_seen: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     items_stored: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     items_relevant: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    items_updated: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     alerts_queued: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     errors: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     http_errors: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     bytes_received: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class SourceHealth(SQLModel, table=True):
+    """The health verdict per source, so that each change of state is announced once."""
+
+    __tablename__ = "source_health"
+
+    source_name: str = Field(sa_column=Column(String(64), primary_key=True))
+    state: str = Field(sa_column=Column(String(16), nullable=False))  # ok | failing | silent
+    since: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class OperatorMessage(SQLModel, table=True):
+    """A message for the operator (source failing, silent, recovered), sent like an alert."""
+
+    __tablename__ = "operator_messages"
+    __table_args__ = (Index("ix_operator_messages_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_name: str = Field(sa_column=Column(String(64), nullable=False))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))  # failing | silent | recovered
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))  # pending | sending | sent | failed
+    attempts: int = Field(sa_column=Column(Integer, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class DaemonState(SQLModel, table=True):
+    """The running daemon's heartbeat and schedule, for `waakhond status` (one row)."""
+
+    __tablename__ = "daemon_state"
+
+    id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    pid: int = Field(sa_column=Column(Integer, nullable=False))
+    hostname: str = Field(sa_column=Column(String(255), nullable=False))
+    started_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    heartbeat_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    stopped_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # JSON object: job name -> next run time (ISO 8601)
+    next_runs: str = Field(sa_column=Column(Text, nullable=False))

@@ -7,13 +7,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy import Engine, and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.folding import search_form, words
 from storage.errors import QueryError
-from storage.models import CrawlRun, Document, Match, OutboxEntry, Source, utcnow
+from storage.models import CrawlRun, Document, DocumentVersion, Match, OutboxEntry, Source, utcnow
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
@@ -48,9 +48,13 @@ class MatchFound:
 
 @dataclass(frozen=True)
 class StoreResult:
+    """What storing did: a new document, a new version of a stored one, or nothing (unchanged)."""
+
     stored: bool
     document_id: int | None
     alerts_queued: int = 0
+    updated: bool = False
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class SearchHit:
     published: datetime | None
     fetched: datetime
     matches: tuple[str, ...] = field(default=())
+    version: int = 1
+    updated: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -107,14 +113,14 @@ def ensure_source(engine: Engine, name: str, kind: str, url: str) -> int:
     raise RuntimeError(f"source {name!r} could not be created")  # pragma: no cover
 
 
-def known_urls(engine: Engine, urls: Iterable[str]) -> set[str]:
-    """Those of ``urls`` (canonical) already stored as documents."""
+def known_urls(engine: Engine, urls: Iterable[str]) -> dict[str, datetime]:
+    """Those of ``urls`` (canonical) already stored as documents, with when each was first fetched."""
     wanted = list(dict.fromkeys(urls))
-    found: set[str] = set()
+    found: dict[str, datetime] = {}
     with Session(engine) as session:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
-            found.update(session.execute(select(Document.url).where(Document.url.in_(chunk))).scalars())
+            found.update(session.execute(select(Document.url, Document.fetched_at).where(Document.url.in_(chunk))).all())
     return found
 
 
@@ -123,12 +129,16 @@ def store_document(
 ) -> StoreResult:
     """Store a document, its matches and one outbox row per chat, all in one transaction.
 
-    A document whose canonical URL is already stored is left alone (``stored=False``).
+    A URL already stored with the same text is left alone (``stored=False``). With a different
+    text it becomes a new version of the same document: the previous text is kept in
+    document_versions, the matches are replaced, and only chats that had no alert for it yet get
+    one (an edit is an update, not a new story).
     """
     try:
         with Session(engine) as session, session.begin():
-            if session.execute(select(Document.id).where(Document.url == doc.url)).first() is not None:
-                return StoreResult(stored=False, document_id=None)
+            existing = session.execute(select(Document).where(Document.url == doc.url)).scalar_one_or_none()
+            if existing is not None:
+                return _store_version(session, existing, doc, matches, chat_ids)
             row = Document(
                 source_id=source_id,
                 kind=doc.kind,
@@ -151,22 +161,76 @@ def store_document(
             session.add(row)
             session.flush()
             assert row.id is not None
-            for m in matches:
-                session.add(Match(document_id=row.id, watchlist=m.watchlist, term=m.term, count=m.count))
-            now = utcnow()
-            for chat_id in dict.fromkeys(chat_ids):
-                session.add(
-                    OutboxEntry(
-                        document_id=row.id, chat_id=chat_id, status=PENDING, attempts=0, created_at=now, next_attempt_at=now
-                    )
-                )
-            return StoreResult(stored=True, document_id=row.id, alerts_queued=len(set(chat_ids)))
+            _add_matches(session, row.id, matches)
+            queued = _queue_alerts(session, row.id, chat_ids, already=set())
+            return StoreResult(stored=True, document_id=row.id, alerts_queued=queued)
     except IntegrityError:
         # A concurrent writer may win the race for the same URL; the unique index decides.
         # Any other integrity failure is a bug and must not pass for a duplicate.
         if known_urls(engine, [doc.url]):
             return StoreResult(stored=False, document_id=None)
         raise
+
+
+def _store_version(
+    session: Session, existing: Document, doc: NewDocument, matches: Sequence[MatchFound], chat_ids: Sequence[str]
+) -> StoreResult:
+    assert existing.id is not None
+    if existing.content_hash == doc.content_hash:
+        return StoreResult(stored=False, document_id=existing.id, version=existing.version)
+    session.add(
+        DocumentVersion(
+            document_id=existing.id,
+            version=existing.version,
+            fetched_at=existing.updated_at or existing.fetched_at,
+            title=existing.title,
+            text=existing.text,
+            content_hash=existing.content_hash,
+            raw=existing.raw,
+            raw_size=existing.raw_size,
+        )
+    )
+    existing.version += 1
+    existing.updated_at = doc.fetched_at
+    existing.title, existing.text, existing.text_origin = doc.title, doc.text, doc.text_origin
+    existing.content_hash, existing.search_text = doc.content_hash, search_form(f"{doc.title}\n{doc.text}")
+    existing.fetched_url, existing.http_status, existing.content_type = doc.fetched_url, doc.http_status, doc.content_type
+    existing.raw, existing.raw_size = zlib.compress(doc.raw, 6), len(doc.raw)
+    existing.author = doc.author or existing.author
+    existing.language = doc.language or existing.language
+    session.execute(delete(Match).where(Match.document_id == existing.id))
+    _add_matches(session, existing.id, matches)
+    already = set(session.execute(select(OutboxEntry.chat_id).where(OutboxEntry.document_id == existing.id)).scalars())
+    queued = _queue_alerts(session, existing.id, chat_ids, already)
+    return StoreResult(stored=False, document_id=existing.id, alerts_queued=queued, updated=True, version=existing.version)
+
+
+def _add_matches(session: Session, document_id: int, matches: Sequence[MatchFound]) -> None:
+    for m in matches:
+        session.add(Match(document_id=document_id, watchlist=m.watchlist, term=m.term, count=m.count))
+
+
+def _queue_alerts(session: Session, document_id: int, chat_ids: Sequence[str], already: set[str]) -> int:
+    now = utcnow()
+    new = [c for c in dict.fromkeys(chat_ids) if c not in already]
+    for chat_id in new:
+        session.add(
+            OutboxEntry(document_id=document_id, chat_id=chat_id, status=PENDING, attempts=0, created_at=now, next_attempt_at=now)
+        )
+    return len(new)
+
+
+def document_versions(engine: Engine, url: str) -> list[DocumentVersion]:
+    """The earlier versions of a document, oldest first (the current text is in documents)."""
+    with Session(engine) as session:
+        return list(
+            session.execute(
+                select(DocumentVersion)
+                .join(Document, Document.id == DocumentVersion.document_id)
+                .where(Document.url == url)
+                .order_by(DocumentVersion.version)
+            ).scalars()
+        )
 
 
 def claim_due_alerts(engine: Engine, now: datetime, lease: timedelta, limit: int = 100) -> list[PendingAlert]:
@@ -335,6 +399,8 @@ def search(engine: Engine, query: str, limit: int = 20) -> list[SearchHit]:
             published=doc.published_at,
             fetched=doc.fetched_at,
             matches=tuple(dict.fromkeys(m.term for m in matches.get(doc.id, ()))),
+            version=doc.version,
+            updated=doc.updated_at,
         )
         for doc, source_name in rows
     ]

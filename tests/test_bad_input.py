@@ -42,7 +42,7 @@ def test_broken_pages_are_logged_counted_and_skipped(
     fixture_site.set_status("/storing/artikel/serverfout.html", 500)
     result = run_waakhond(["--config", str(config), "crawl", "stadsbericht"], waakhond_env)
     assert result.returncode == 0, result.stderr  # a partly failing crawl is still a crawl
-    assert "stadsbericht: partial: 5 feed entries, 2 stored, 2 relevant, 2 alerts queued" in result.stdout
+    assert "stadsbericht: partial: 5 feed entries, 2 stored, 0 updated, 2 relevant, 2 alerts queued" in result.stdout
 
     # Each failure is logged with its URL and reason.
     log = result.stderr

@@ -64,7 +64,7 @@ def test_feed_to_archive_to_telegram_and_nothing_twice(
 
     crawl = run_waakhond(["--config", str(config), "crawl", "dagblad"], env)
     assert crawl.returncode == 0, crawl.stderr
-    assert "dagblad: ok: 5 feed entries, 5 stored, 3 relevant, 3 alerts queued" in crawl.stdout
+    assert "dagblad: ok: 5 feed entries, 5 stored, 0 updated, 3 relevant, 3 alerts queued" in crawl.stdout
 
     engine = open_database(database_url)
     with Session(engine) as session:
@@ -94,19 +94,20 @@ def test_feed_to_archive_to_telegram_and_nothing_twice(
         assert f'<a href="{doc.url}">' in message["text"]
     assert fake_telegram.token not in sent.stderr + sent.stdout
 
-    # Running both again: no new document, no page fetched again, no message.
-    page_hits = fixture_site.hits("/dagblad/artikel/")
+    # Running both again: no new document, no page downloaded again (only conditional GETs), no message.
+    fixture_site.reset_requests()
     again = run_waakhond(["--config", str(config), "crawl", "dagblad"], env)
     assert again.returncode == 0, again.stderr
-    assert "0 stored" in again.stdout
-    assert fixture_site.hits("/dagblad/artikel/") == page_hits
+    assert "5 feed entries, 0 stored, 0 updated, 0 relevant, 0 alerts queued" in again.stdout
+    rechecks = [r for r in fixture_site.requests if r.path.startswith("/dagblad/")]
+    assert len(rechecks) == 6 and all("If-None-Match" in r.headers for r in rechecks)
     assert run_waakhond(["--config", str(config), "send-alerts"], env).returncode == 0
     assert len(fake_telegram.messages) == 3
 
     # A new article in the feed gives exactly one new alert.
     fixture_site.set("/dagblad/rss.xml", (fixture_site.root / "dagblad" / "rss-updated.xml").read_bytes())
     later = run_waakhond(["--config", str(config), "crawl", "dagblad"], env)
-    assert "6 feed entries, 1 stored, 1 relevant, 1 alerts queued" in later.stdout, later.stderr
+    assert "6 feed entries, 1 stored, 0 updated, 1 relevant, 1 alerts queued" in later.stdout, later.stderr
     assert run_waakhond(["--config", str(config), "send-alerts"], env).returncode == 0
     messages = fake_telegram.wait_for_messages(4)
     assert len(messages) == 4 and article_url(fixture_site, NEW_SLUG) in messages[3]["text"]

@@ -142,7 +142,7 @@ def crawl(app: App, source: str | None, all_sources: bool) -> None:
     for run in runs:
         line = (
             f"{run.source_name}: {run.outcome}: {run.entries_seen} feed entries, {run.items_stored} stored, "
-            f"{run.items_relevant} relevant, {run.alerts_queued} alerts queued"
+            f"{run.items_updated} updated, {run.items_relevant} relevant, {run.alerts_queued} alerts queued"
         )
         click.echo(line + (f" ({run.message})" if run.message else ""))
     missing = set(names) - {r.source_name for r in runs}
@@ -248,13 +248,16 @@ def search(app: App, query: str, as_json: bool, limit: int) -> None:
                         "published": _iso(hit.published),
                         "fetched": _iso(hit.fetched),
                         "matches": list(hit.matches),
+                        "version": hit.version,
+                        "updated": _iso(hit.updated),
                     },
                     ensure_ascii=False,
                 )
             )
         else:
             when = (hit.published or hit.fetched).strftime("%Y-%m-%d")
-            click.echo(f"{when}  {hit.source:16} {hit.title}\n            {hit.url}")
+            edited = f" (bijgewerkt, versie {hit.version})" if hit.version > 1 else ""
+            click.echo(f"{when}  {hit.source:16} {hit.title}{edited}\n            {hit.url}")
     if not hits and not as_json:
         click.echo("no documents found", err=True)
 

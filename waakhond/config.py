@@ -11,13 +11,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
 
 from waakhond.errors import ConfigError, ConfigProblem
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 DEFAULT_INTERVAL = timedelta(minutes=30)
-# Below this a news site would be polled impolitely often.
-MIN_INTERVAL = timedelta(seconds=30)
+MIN_INTERVAL = timedelta(seconds=1)
+# Shorter than this is accepted but warned about: outlets rarely update feeds more often.
+POLITE_INTERVAL = timedelta(minutes=5)
+DEFAULT_TIMEOUT = timedelta(minutes=20)
 SOURCE_KINDS = ("feed",)
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -46,6 +52,17 @@ class Source:
     kind: str
     url: str
     interval: timedelta = DEFAULT_INTERVAL
+    cron: str | None = None  # a crontab expression (Europe/Amsterdam); replaces interval when set
+    timeout: timedelta = DEFAULT_TIMEOUT  # a crawl running longer is killed and recorded as failed
+
+
+@dataclass(frozen=True)
+class Health:
+    """When a source counts as failing or silent (see the README's "Source health")."""
+
+    failures: int = 3  # failed crawls in a row
+    silence_factor: float = 4.0  # silent after this many times its usual gap between new documents
+    min_silence: timedelta = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -73,6 +90,9 @@ class Config:
     sources: tuple[Source, ...] = ()
     watchlists: tuple[Watchlist, ...] = ()
     subscriptions: tuple[Subscription, ...] = ()
+    operator_chat_id: str | None = None  # where source-health messages go; None: the log only
+    health: Health = Health()
+    warnings: tuple[ConfigProblem, ...] = ()
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -97,7 +117,7 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, config_path: str | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        data_dir = Path(env.get("WAAKHOND_DATA_DIR") or _default_data_dir(env)).expanduser()
+        data_dir = Path(env.get("WAAKHOND_DATA_DIR") or default_data_dir(env)).expanduser()
         database_url = env.get("WAAKHOND_DATABASE_URL") or f"sqlite:///{data_dir / 'waakhond.db'}"
         api_url = (env.get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_API_URL).rstrip("/")
         problems = []
@@ -140,7 +160,7 @@ class Settings:
         return self.data_dir / "locks"
 
 
-def _default_data_dir(env: os._Environ[str] | dict[str, str]) -> str:
+def default_data_dir(env: os._Environ[str] | dict[str, str]) -> str:
     base = env.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
     return os.path.join(base, "waakhond")
 
@@ -185,12 +205,13 @@ class _Checker:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[ConfigProblem] = []
+        self.warnings: list[ConfigProblem] = []
 
     def problem(self, key: str, reason: str) -> None:
         self.problems.append(ConfigProblem(self.path, key, reason))
 
     def config(self, data: dict[str, Any]) -> Config:
-        self.unknown_keys(data, "", {"sources", "watchlists", "subscriptions"})
+        self.unknown_keys(data, "", {"sources", "watchlists", "subscriptions", "operator", "health"})
         source_tables = self.tables(data, "sources")
         self.unique(source_tables, "sources", "name")
         sources = tuple(s for i, t in enumerate(source_tables) if (s := self.source(i, t)))
@@ -204,7 +225,39 @@ class _Checker:
         subscription_tables = self.tables(data, "subscriptions")
         self.unique(subscription_tables, "subscriptions", "chat_id")
         subscriptions = tuple(s for i, t in enumerate(subscription_tables) if (s := self.subscription(i, t, names)))
-        return Config(self.path, sources, watchlists, subscriptions)
+        return Config(
+            self.path, sources, watchlists, subscriptions, self.operator(data), self.health(data), tuple(self.warnings)
+        )
+
+    def section(self, data: dict[str, Any], key: str, allowed: set[str]) -> dict[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            self.problem(key, f"must be a table ([{key}]), not {_kind(value)}")
+            return {}
+        self.unknown_keys(value, f"{key}.", allowed)
+        return value
+
+    def operator(self, data: dict[str, Any]) -> str | None:
+        table = self.section(data, "operator", {"chat_id"})
+        if "chat_id" not in table:
+            return None
+        return self.chat_id(table["chat_id"], "operator.chat_id")
+
+    def health(self, data: dict[str, Any]) -> Health:
+        table = self.section(data, "health", {"failures", "silence_factor", "min_silence"})
+        health = Health()
+        failures = table.get("failures", health.failures)
+        if isinstance(failures, bool) or not isinstance(failures, int) or not 1 <= failures <= 100:
+            self.problem("health.failures", f"must be a whole number from 1 to 100, not {failures!r}")
+            failures = health.failures
+        factor = table.get("silence_factor", health.silence_factor)
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 1 <= factor <= 1000:
+            self.problem("health.silence_factor", f"must be a number from 1 to 1000, not {factor!r}")
+            factor = health.silence_factor
+        min_silence = health.min_silence
+        if "min_silence" in table:
+            min_silence = self.duration(table["min_silence"], "health.min_silence") or min_silence
+        return Health(failures=failures, silence_factor=float(factor), min_silence=min_silence)
 
     def tables(self, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
         value = data.get(key, [])
@@ -246,7 +299,7 @@ class _Checker:
 
     def source(self, i: int, table: dict[str, Any]) -> Source | None:
         where = f"sources[{i}]"
-        self.unknown_keys(table, f"{where}.", {"name", "kind", "url", "interval"})
+        self.unknown_keys(table, f"{where}.", {"name", "kind", "url", "interval", "cron", "timeout"})
         before = len(self.problems)
         name = self.string(table, "name", where)
         if name is not None and not _NAME_RE.match(name):
@@ -263,10 +316,34 @@ class _Checker:
         if "interval" in table:
             parsed = self.duration(table["interval"], f"{where}.interval")
             interval = parsed or interval
+            if parsed and parsed < POLITE_INTERVAL:
+                self.warnings.append(
+                    ConfigProblem(self.path, f"{where}.interval", f"{table['interval']!r} polls more often than every "
+                                  f"{int(POLITE_INTERVAL.total_seconds() // 60)} minutes; outlets rarely update that often")
+                )
+        cron = None
+        if "cron" in table:
+            if "interval" in table:
+                self.problem(f"{where}.cron", "give either interval or cron, not both")
+            cron = self.crontab(table["cron"], f"{where}.cron")
+        timeout = DEFAULT_TIMEOUT
+        if "timeout" in table:
+            timeout = self.duration(table["timeout"], f"{where}.timeout") or timeout
         if len(self.problems) > before:
             return None
         assert name and kind and url
-        return Source(name=name, kind=kind, url=url, interval=interval)
+        return Source(name=name, kind=kind, url=url, interval=interval, cron=cron, timeout=timeout)
+
+    def crontab(self, value: Any, key: str) -> str | None:
+        if not isinstance(value, str):
+            self.problem(key, f"must be a crontab expression like \"*/15 7-23 * * *\", not {_kind(value)}")
+            return None
+        try:
+            CronTrigger.from_crontab(value, timezone=AMSTERDAM)
+        except ValueError as exc:
+            self.problem(key, f"{value!r} is not a valid crontab expression: {exc}")
+            return None
+        return value
 
     def duration(self, value: Any, key: str) -> timedelta | None:
         match = _DURATION_RE.match(value) if isinstance(value, str) else None
@@ -303,13 +380,11 @@ class _Checker:
         where = f"subscriptions[{i}]"
         self.unknown_keys(table, f"{where}.", {"chat_id", "watchlists"})
         before = len(self.problems)
-        chat_id = table.get("chat_id")
+        chat_id = None
         if "chat_id" not in table:
             self.problem(f"{where}.chat_id", "is required")
-        elif isinstance(chat_id, bool) or not (
-            isinstance(chat_id, int) or (isinstance(chat_id, str) and re.fullmatch(r"@[A-Za-z0-9_]{4,}", chat_id))
-        ):
-            self.problem(f"{where}.chat_id", f"must be a numeric chat id or an @channelname, not {chat_id!r}")
+        else:
+            chat_id = self.chat_id(table["chat_id"], f"{where}.chat_id")
         names: tuple[str, ...] | None = None
         if "watchlists" in table:
             value = table["watchlists"]
@@ -323,7 +398,16 @@ class _Checker:
                 names = tuple(value)
         if len(self.problems) > before:
             return None
-        return Subscription(chat_id=str(chat_id), watchlists=names)
+        assert chat_id is not None
+        return Subscription(chat_id=chat_id, watchlists=names)
+
+    def chat_id(self, value: Any, key: str) -> str | None:
+        if isinstance(value, bool) or not (
+            isinstance(value, int) or (isinstance(value, str) and re.fullmatch(r"@[A-Za-z0-9_]{4,}", value))
+        ):
+            self.problem(key, f"must be a numeric chat id or an @channelname, not {value!r}")
+            return None
+        return str(value)
 
 
 def _kind(value: Any) -> str:

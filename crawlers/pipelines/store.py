@@ -60,10 +60,13 @@ class StorePipeline:
             matches,
             recipients(self.subscriptions, {m.watchlist for m in matches}),
         )
-        if not result.stored:
-            raise AlreadyStored(f"{item.url} is already stored")
-        self.stats.inc_value("waakhond/stored")
-        if matches:
-            self.stats.inc_value("waakhond/relevant")
-            self.stats.inc_value("waakhond/alerts_queued", result.alerts_queued)
+        if result.updated:
+            self.stats.inc_value("waakhond/updated")
+        elif not result.stored:
+            raise AlreadyStored(f"{item.url} is stored already, unchanged")
+        else:
+            self.stats.inc_value("waakhond/stored")
+            if matches:
+                self.stats.inc_value("waakhond/relevant")
+        self.stats.inc_value("waakhond/alerts_queued", result.alerts_queued)
         return item

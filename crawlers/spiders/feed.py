@@ -22,6 +22,7 @@ from waakhond.config import Source
 
 FEED_META = "waakhond_feed"
 ARTICLE_META = "waakhond_article"  # holds the canonical URL, for the seen-URL filter
+KNOWN_META = "waakhond_known"  # set by the seen-URL filter: the page is archived and is being re-checked
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,10 @@ class FeedSpider(Spider):
             )
 
     def parse_article(self, response: Response, entry: FeedEntry) -> Iterator[ArticleItem]:
+        if response.meta.get(KNOWN_META) and "cached" in response.flags:
+            # The server answered 304 (or the cached copy is still fresh): the archived text stands.
+            self.crawler.stats.inc_value("waakhond/articles/unchanged")
+            return
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("waakhond/articles/failed")
             self.logger.warning("article %s skipped: not a text page (%s)", response.url, response.headers.get(b"Content-Type"))

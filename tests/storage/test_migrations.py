@@ -22,4 +22,31 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
 def test_migrating_again_changes_nothing(engine: Engine) -> None:
     migrate(engine)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+
+
+def test_upgrading_a_populated_archive_keeps_its_documents(database_url: str) -> None:
+    from alembic import command
+
+    from storage.engine import alembic_config, make_engine
+
+    engine = make_engine(database_url)
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO sources (id, name, kind, url, created_at) VALUES (1, 'a', 'feed', 'u', :t)"),
+                     {"t": "2026-01-01 00:00:00"})
+        conn.execute(
+            text("INSERT INTO documents (id, source_id, kind, url, fetched_url, title, fetched_at, text, text_origin, "
+                 "content_hash, search_text, raw_size) VALUES (1, 1, 'news', 'https://a.nl/x', 'https://a.nl/x', "
+                 "'Titel', :t, 'Tekst', 'article', 'h', ' tekst ', 0)"),
+            {"t": "2026-01-01 00:00:00"},
+        )
+        conn.execute(text("INSERT INTO crawl_runs (source_name, started_at, outcome, entries_seen, items_stored, "
+                          "items_relevant, alerts_queued, errors, http_errors, bytes_received) "
+                          "VALUES ('a', :t, 'ok', 1, 1, 0, 0, 0, 0, 10)"), {"t": "2026-01-01 00:00:00"})
+    migrate(engine)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT title, text, version, updated_at FROM documents")).one()
+        assert tuple(row) == ("Titel", "Tekst", 1, None)
+        assert conn.execute(text("SELECT items_updated FROM crawl_runs")).scalar_one() == 0
+    engine.dispose()

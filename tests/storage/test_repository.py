@@ -60,7 +60,7 @@ def test_the_database_refuses_a_second_copy_of_a_url(engine: Engine) -> None:
                        fetched_at=NOW, text="t", text_origin="article", content_hash="0", search_text="t", raw_size=0))
         s.commit()
     assert repo.known_urls(engine, ["https://dagblad.example/a", "https://dagblad.example/b"]) == {
-        "https://dagblad.example/a"
+        "https://dagblad.example/a": NOW
     }
 
 

@@ -73,7 +73,7 @@ colour = "red"
 name = "b"
 kind = "feed"
 url = "https://b.nl/rss"
-interval = "5s"
+interval = "0s"
 
 [[sources]]
 name = "b"
@@ -95,7 +95,7 @@ watchlists = ["unknown"]
         "w.toml: sources[0].kind: 'sitemap' is not a known kind",
         "w.toml: sources[0].url: 'ftp://example.org/feed' is not an http(s) URL",
         "w.toml: sources[0].interval: '15x' is not a duration",
-        "w.toml: sources[1].interval: '5s' is shorter than the minimum",
+        "w.toml: sources[1].interval: '0s' is shorter than the minimum",
         "w.toml: sources[2].name: duplicate name 'b'",
         "w.toml: watchlists[0].terms: must be a non-empty array",
         "w.toml: subscriptions[0].chat_id: must be a numeric chat id or an @channelname",
@@ -151,3 +151,63 @@ def test_settings_defaults_and_validation(tmp_path: Path) -> None:
         )
     keys = [p.key for p in info.value.problems]
     assert keys == ["TELEGRAM_API_URL", "WAAKHOND_DATABASE_URL", "WAAKHOND_DOWNLOAD_DELAY"]
+
+
+def test_cron_timeout_operator_and_health() -> None:
+    config = parse_config(
+        """
+[operator]
+chat_id = -100777
+
+[health]
+failures = 5
+silence_factor = 3
+min_silence = "12h"
+
+[[sources]]
+name = "a"
+kind = "feed"
+url = "https://a.nl/f"
+cron = "*/10 7-23 * * *"
+timeout = "5m"
+""",
+        "w.toml",
+    )
+    (source,) = config.sources
+    assert (source.cron, source.timeout) == ("*/10 7-23 * * *", timedelta(minutes=5))
+    assert config.operator_chat_id == "-100777"
+    assert (config.health.failures, config.health.silence_factor, config.health.min_silence) == (
+        5, 3.0, timedelta(hours=12)
+    )
+    assert config.warnings == ()
+
+
+def test_bad_cron_health_and_operator_values() -> None:
+    found = problems(
+        """
+[operator]
+chat_id = "nobody"
+
+[health]
+failures = 0
+loud = true
+
+[[sources]]
+name = "a"
+kind = "feed"
+url = "https://a.nl/f"
+interval = "1h"
+cron = "61 * * * *"
+"""
+    )
+    assert any(p.startswith("w.toml: operator.chat_id: must be a numeric chat id") for p in found), found
+    assert any(p.startswith("w.toml: health.failures: must be a whole number from 1 to 100") for p in found)
+    assert any(p.startswith("w.toml: health.loud: unknown key") for p in found)
+    assert any(p.startswith("w.toml: sources[0].cron: give either interval or cron") for p in found)
+    assert any(p.startswith("w.toml: sources[0].cron: '61 * * * *' is not a valid crontab expression") for p in found)
+
+
+def test_very_short_intervals_are_allowed_with_a_warning() -> None:
+    config = parse_config('[[sources]]\nname="a"\nkind="feed"\nurl="https://a.nl/f"\ninterval="30s"\n', "w.toml")
+    (warning,) = config.warnings
+    assert str(warning).startswith("w.toml: sources[0].interval: '30s' polls more often than every 5 minutes")
