@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
@@ -13,7 +15,7 @@ from sqlalchemy import Engine
 from alerts.errors import RetryLater, Undeliverable
 from alerts.format import render_html, render_text
 from storage import repository
-from storage.models import utcnow
+from storage.models import OperatorMessage, OutboxEntry, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -42,41 +44,83 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=30 * 2 ** min(max(0, attempts - 1), 12)), MAX_BACKOFF)
 
 
-async def send_due(
-    engine: Engine, notifier: Notifier, batch: int = 100, stop: asyncio.Event | None = None
-) -> SendReport:
-    """Deliver every due outbox row once; NotifierUnavailable propagates and leaves rows to their lease.
+@dataclass(frozen=True)
+class _Delivery:
+    row_id: int
+    attempts: int
+    chat_id: str | None  # None: no operator chat configured, the message goes to the log
+    text: str
 
-    When ``stop`` is set, the message in flight is finished and the rest of the claimed rows are
-    handed back as due at once, so a shutdown neither loses nor delays them.
+
+async def send_due(
+    engine: Engine,
+    notifier: Notifier,
+    batch: int = 100,
+    stop: asyncio.Event | None = None,
+    operator_chat_id: str | None = None,
+) -> SendReport:
+    """Deliver every due alert and operator message once.
+
+    NotifierUnavailable propagates and leaves rows to their lease. When ``stop`` is set, the
+    message in flight is finished and the rest of the claimed rows are handed back as due at once,
+    so a shutdown neither loses nor delays them. Operator messages go to ``operator_chat_id``, or
+    to the log when there is none.
     """
     report = SendReport()
-    render = render_text if notifier.name == "console" else render_html
+    plain = notifier.name == "console"
+    render = render_text if plain else render_html
+
+    def alerts() -> list[_Delivery]:
+        claimed = repository.claim_due_alerts(engine, utcnow(), CLAIM_LEASE, limit=batch)
+        return [_Delivery(a.outbox_id, a.attempts, a.chat_id, render(a)) for a in claimed]
+
+    def operator_messages() -> list[_Delivery]:
+        claimed = repository.claim_operator_messages(engine, utcnow(), CLAIM_LEASE, limit=batch)
+        text = (lambda m: m.text) if plain else (lambda m: html.escape(m.text, quote=False))
+        return [_Delivery(m.message_id, m.attempts, operator_chat_id, text(m)) for m in claimed]
+
+    await _drain(engine, notifier, alerts, OutboxEntry, report, stop)
+    await _drain(engine, notifier, operator_messages, OperatorMessage, report, stop)
+    return report
+
+
+async def _drain(
+    engine: Engine,
+    notifier: Notifier,
+    claim: Callable[[], list[_Delivery]],
+    table: repository.Queue,
+    report: SendReport,
+    stop: asyncio.Event | None,
+) -> None:
     while not (stop and stop.is_set()):
-        alerts = repository.claim_due_alerts(engine, utcnow(), CLAIM_LEASE, limit=batch)
-        if not alerts:
-            return report
-        for position, alert in enumerate(alerts):
+        deliveries = claim()
+        if not deliveries:
+            return
+        for position, item in enumerate(deliveries):
             if stop and stop.is_set():
-                for unsent in alerts[position:]:
-                    repository.mark_retry(engine, unsent.outbox_id, utcnow(), "not sent yet: sender stopped")
-                return report
+                for unsent in deliveries[position:]:
+                    repository.mark_retry(engine, unsent.row_id, utcnow(), "not sent yet: sender stopped", table)
+                return
             try:
-                message_id = await notifier.send(alert.chat_id, render(alert))
+                if item.chat_id is None:
+                    logger.warning("operator: %s", item.text)
+                    message_id = None
+                else:
+                    message_id = await notifier.send(item.chat_id, item.text)
             except RetryLater as exc:
-                if alert.attempts >= MAX_ATTEMPTS:
-                    repository.mark_failed(engine, alert.outbox_id, f"gave up after {alert.attempts} attempts: {exc}")
+                if item.attempts >= MAX_ATTEMPTS:
+                    repository.mark_failed(engine, item.row_id, f"gave up after {item.attempts} attempts: {exc}", table)
                     report.failed += 1
                     continue
-                delay = timedelta(seconds=exc.after_seconds) if exc.after_seconds else backoff(alert.attempts)
-                repository.mark_retry(engine, alert.outbox_id, utcnow() + delay, str(exc))
-                logger.warning("alert %s to chat %s will be retried in %s: %s", alert.outbox_id, alert.chat_id, delay, exc)
+                delay = timedelta(seconds=exc.after_seconds) if exc.after_seconds else backoff(item.attempts)
+                repository.mark_retry(engine, item.row_id, utcnow() + delay, str(exc), table)
+                logger.warning("%s %s to chat %s will be retried in %s: %s", table.__tablename__, item.row_id,
+                               item.chat_id, delay, exc)
                 report.retried += 1
             except Undeliverable as exc:
-                repository.mark_failed(engine, alert.outbox_id, str(exc))
-                logger.error("alert %s to chat %s failed for good: %s", alert.outbox_id, alert.chat_id, exc)
+                repository.mark_failed(engine, item.row_id, str(exc), table)
+                logger.error("%s %s to chat %s failed for good: %s", table.__tablename__, item.row_id, item.chat_id, exc)
                 report.failed += 1
             else:
-                repository.mark_sent(engine, alert.outbox_id, utcnow(), message_id)
+                repository.mark_sent(engine, item.row_id, utcnow(), message_id, table)
                 report.sent += 1
-    return report

@@ -149,7 +149,7 @@ class CrawlRun(SQLModel, table=True):
     source_name: str = Field(sa_column=Column(String(64), nullable=False))
     started_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
-    # running | ok | partial (some pages failed) | failed (feed unusable or crawl broke)
+    # running | ok | partial (some pages failed) | failed (feed unusable or crawl broke) | interrupted (stopped)
     outcome: str = Field(sa_column=Column(String(16), nullable=False))
     entries_seen: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     items_stored: int = Field(default=0, sa_column=Column(Integer, nullable=False))

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import Engine, and_, delete, func, select, update
+from sqlalchemy import Engine, and_, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.folding import search_form, words
 from storage.errors import QueryError
-from storage.models import CrawlRun, Document, DocumentVersion, Match, OutboxEntry, Source, utcnow
+from storage.models import (
+    CrawlRun,
+    DaemonState,
+    Document,
+    DocumentVersion,
+    Match,
+    OperatorMessage,
+    OutboxEntry,
+    Source,
+    SourceHealth,
+    utcnow,
+)
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
@@ -233,28 +246,37 @@ def document_versions(engine: Engine, url: str) -> list[DocumentVersion]:
         )
 
 
-def claim_due_alerts(engine: Engine, now: datetime, lease: timedelta, limit: int = 100) -> list[PendingAlert]:
-    """Claim up to ``limit`` due outbox rows for ``lease``; a row claimed by another sender is skipped.
+Queue = type[OutboxEntry] | type[OperatorMessage]
 
-    A claimed row that is neither marked sent nor failed before its lease ends becomes due again,
-    so a sender that dies mid-send does not lose the alert.
+
+def _claim(engine: Engine, table: Queue, now: datetime, lease: timedelta, limit: int) -> list[int]:
+    """Claim due rows of a delivery queue (alert outbox or operator messages) for ``lease``.
+
+    Each row is taken with a conditional UPDATE, so of two senders only one gets it. A claimed row
+    neither marked sent nor failed before its lease ends becomes due again, so a sender that dies
+    mid-send does not lose it.
     """
-    due = and_(OutboxEntry.status.in_((PENDING, SENDING)), OutboxEntry.next_attempt_at <= now)
+    due = and_(table.status.in_((PENDING, SENDING)), table.next_attempt_at <= now)
     claimed: list[int] = []
     with Session(engine) as session:
         candidates = session.execute(
-            select(OutboxEntry.id).where(due).order_by(OutboxEntry.created_at, OutboxEntry.id).limit(limit)
+            select(table.id).where(due).order_by(table.created_at, table.id).limit(limit)
         ).scalars().all()
-    for outbox_id in candidates:
+    for row_id in candidates:
         with Session(engine) as session, session.begin():
             result = session.execute(
-                update(OutboxEntry)
-                .where(OutboxEntry.id == outbox_id, due)
-                .values(status=SENDING, next_attempt_at=now + lease, attempts=OutboxEntry.attempts + 1)
+                update(table)
+                .where(table.id == row_id, due)
+                .values(status=SENDING, next_attempt_at=now + lease, attempts=table.attempts + 1)
             )
             if result.rowcount == 1:
-                claimed.append(outbox_id)
-    return _load_alerts(engine, claimed)
+                claimed.append(row_id)
+    return claimed
+
+
+def claim_due_alerts(engine: Engine, now: datetime, lease: timedelta, limit: int = 100) -> list[PendingAlert]:
+    """Claim up to ``limit`` due outbox rows for ``lease`` (see ``_claim``)."""
+    return _load_alerts(engine, _claim(engine, OutboxEntry, now, lease, limit))
 
 
 def _load_alerts(engine: Engine, outbox_ids: list[int]) -> list[PendingAlert]:
@@ -296,29 +318,26 @@ def _matches_by_document(session: Session, document_ids: set[int | None]) -> dic
     return result
 
 
-def mark_sent(engine: Engine, outbox_id: int, now: datetime, message_id: int | None) -> None:
+def mark_sent(engine: Engine, outbox_id: int, now: datetime, message_id: int | None, table: Queue = OutboxEntry) -> None:
+    values: dict[str, object] = {"status": SENT, "sent_at": now, "last_error": None}
+    if table is OutboxEntry:
+        values["telegram_message_id"] = message_id
     with Session(engine) as session, session.begin():
-        session.execute(
-            update(OutboxEntry)
-            .where(OutboxEntry.id == outbox_id)
-            .values(status=SENT, sent_at=now, telegram_message_id=message_id, last_error=None)
-        )
+        session.execute(update(table).where(table.id == outbox_id).values(**values))
 
 
-def mark_retry(engine: Engine, outbox_id: int, next_attempt_at: datetime, error: str) -> None:
+def mark_retry(engine: Engine, outbox_id: int, next_attempt_at: datetime, error: str, table: Queue = OutboxEntry) -> None:
     with Session(engine) as session, session.begin():
         session.execute(
-            update(OutboxEntry)
-            .where(OutboxEntry.id == outbox_id)
+            update(table)
+            .where(table.id == outbox_id)
             .values(status=PENDING, next_attempt_at=next_attempt_at, last_error=error[:2000])
         )
 
 
-def mark_failed(engine: Engine, outbox_id: int, error: str) -> None:
+def mark_failed(engine: Engine, outbox_id: int, error: str, table: Queue = OutboxEntry) -> None:
     with Session(engine) as session, session.begin():
-        session.execute(
-            update(OutboxEntry).where(OutboxEntry.id == outbox_id).values(status=FAILED, last_error=error[:2000])
-        )
+        session.execute(update(table).where(table.id == outbox_id).values(status=FAILED, last_error=error[:2000]))
 
 
 def outbox_counts(engine: Engine) -> dict[str, int]:
@@ -437,3 +456,144 @@ def document_raw(engine: Engine, url: str) -> bytes | None:
         raw = session.execute(select(Document.raw).where(Document.url == url)).scalar_one_or_none()
     return zlib.decompress(raw) if raw is not None else None
 
+
+
+# --- Source health and operator messages -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingOperatorMessage:
+    message_id: int
+    source_name: str
+    kind: str
+    text: str
+    attempts: int
+
+
+def recent_outcomes(engine: Engine, source_name: str, limit: int) -> list[str]:
+    """Outcomes of the source's latest finished crawls, newest first."""
+    with Session(engine) as session:
+        return list(
+            session.execute(
+                select(CrawlRun.outcome)
+                .where(CrawlRun.source_name == source_name, CrawlRun.outcome != "running")
+                .order_by(CrawlRun.id.desc())
+                .limit(limit)
+            ).scalars()
+        )
+
+
+def new_document_times(engine: Engine, source_name: str, limit: int = 30) -> list[datetime]:
+    """When the source's latest new documents were first fetched, newest first."""
+    with Session(engine) as session:
+        return list(
+            session.execute(
+                select(Document.fetched_at)
+                .join(Source, Source.id == Document.source_id)
+                .where(Source.name == source_name)
+                .order_by(Document.fetched_at.desc())
+                .limit(limit)
+            ).scalars()
+        )
+
+
+def health_of(engine: Engine, source_name: str) -> SourceHealth | None:
+    with Session(engine) as session:
+        return session.get(SourceHealth, source_name)
+
+
+def change_health(engine: Engine, source_name: str, state: str, reason: str | None, message: str, kind: str) -> bool:
+    """Record a new health state and queue its operator message, in one transaction.
+
+    Returns False (and changes nothing) when the source is already in that state, so each change
+    is announced exactly once even if two processes evaluate it at the same time.
+    """
+    now = utcnow()
+    with Session(engine) as session, session.begin():
+        row = session.get(SourceHealth, source_name, with_for_update=True)
+        if row is None:
+            if state == "ok":
+                return False  # a source is ok until shown otherwise: nothing to announce
+            session.add(SourceHealth(source_name=source_name, state=state, since=now, reason=reason))
+        elif row.state == state:
+            return False
+        else:
+            row.state, row.since, row.reason = state, now, reason
+        session.add(
+            OperatorMessage(
+                source_name=source_name, kind=kind, text=message, status=PENDING, attempts=0, created_at=now,
+                next_attempt_at=now,
+            )
+        )
+    return True
+
+
+def claim_operator_messages(
+    engine: Engine, now: datetime, lease: timedelta, limit: int = 100
+) -> list[PendingOperatorMessage]:
+    ids = _claim(engine, OperatorMessage, now, lease, limit)
+    if not ids:
+        return []
+    with Session(engine) as session:
+        rows = session.execute(
+            select(OperatorMessage).where(OperatorMessage.id.in_(ids)).order_by(OperatorMessage.created_at, OperatorMessage.id)
+        ).scalars()
+        return [PendingOperatorMessage(r.id, r.source_name, r.kind, r.text, r.attempts) for r in rows]
+
+
+def abandon_running_runs(engine: Engine, source_name: str, started_since: datetime | None, message: str) -> int:
+    """Mark crawl runs still 'running' (their process was killed or died) as failed."""
+    conditions = [CrawlRun.source_name == source_name, CrawlRun.outcome == "running"]
+    if started_since is not None:
+        conditions.append(CrawlRun.started_at >= started_since)
+    with Session(engine) as session, session.begin():
+        result = session.execute(update(CrawlRun).where(*conditions).values(outcome="failed", finished_at=utcnow(),
+                                                                             message=message))
+        return int(result.rowcount or 0)
+
+
+def latest_run(engine: Engine, source_name: str, started_since: datetime | None = None) -> CrawlRun | None:
+    with Session(engine) as session:
+        query = select(CrawlRun).where(CrawlRun.source_name == source_name)
+        if started_since is not None:
+            query = query.where(CrawlRun.started_at >= started_since)
+        return session.execute(query.order_by(CrawlRun.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def operator_message_counts(engine: Engine) -> dict[str, int]:
+    with Session(engine) as session:
+        rows = session.execute(select(OperatorMessage.status, func.count()).group_by(OperatorMessage.status)).all()
+    return {status: count for status, count in rows}
+
+
+# --- Daemon state ------------------------------------------------------------------------------
+
+
+def save_daemon_state(
+    engine: Engine, *, pid: int, hostname: str, started_at: datetime, heartbeat_at: datetime,
+    next_runs: dict[str, str], stopped_at: datetime | None = None,
+) -> None:
+    with Session(engine) as session, session.begin():
+        row = session.get(DaemonState, 1)
+        if row is None:
+            row = DaemonState(id=1, pid=pid, hostname=hostname, started_at=started_at, heartbeat_at=heartbeat_at,
+                              next_runs="{}")
+            session.add(row)
+        row.pid, row.hostname, row.started_at, row.heartbeat_at = pid, hostname, started_at, heartbeat_at
+        row.stopped_at, row.next_runs = stopped_at, json.dumps(next_runs, sort_keys=True)
+
+
+def daemon_state(engine: Engine) -> DaemonState | None:
+    with Session(engine) as session:
+        return session.get(DaemonState, 1)
+
+
+def database_size(engine: Engine) -> int | None:
+    """Bytes the archive takes: the SQLite files, or PostgreSQL's pg_database_size."""
+    if engine.dialect.name == "sqlite":
+        path = engine.url.database
+        if not path or path == ":memory:":
+            return None
+        return sum(p.stat().st_size for p in (Path(path), Path(f"{path}-wal")) if p.exists())
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())

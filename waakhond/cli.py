@@ -32,6 +32,7 @@ class App:
 
     config_path: str | None
     verbose: int
+    log_file: str | None = None
     _settings: Settings | None = None
     _config: Config | None = None
     _engine: Engine | None = None
@@ -40,7 +41,7 @@ class App:
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = Settings.from_env(config_path=self.config_path)
-            configure_logging(self.verbose, [self._settings.telegram_bot_token or ""])
+            configure_logging(self.verbose, [self._settings.telegram_bot_token or ""], self.log_file)
         return self._settings
 
     @property
@@ -83,11 +84,17 @@ def user_errors(func: F) -> F:
     help="TOML config file (default: $WAAKHOND_CONFIG, else the config shipped with Waakhond).",
 )
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-v info, -vv debug).")
+@click.option(
+    "--log-file",
+    metavar="FILE",
+    envvar="WAAKHOND_LOG_FILE",
+    help="Also append the log to FILE (default: $WAAKHOND_LOG_FILE; safe with logrotate).",
+)
 @click.version_option(package_name="waakhond")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
+def cli(ctx: click.Context, config_path: str | None, verbose: int, log_file: str | None) -> None:
     """Waakhond watches Dutch sources for news on facial recognition and biometric surveillance."""
-    ctx.obj = App(config_path=config_path, verbose=verbose)
+    ctx.obj = App(config_path=config_path, verbose=verbose, log_file=log_file)
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -112,6 +119,8 @@ def config_check(app: App, file: str | None) -> None:
         for problem in problems:
             click.echo(str(problem), err=True)
         raise click.ClickException(f"{len(problems)} problem(s) found") from exc
+    for warning in cfg.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"{cfg.path}: OK ({len(cfg.sources)} sources, {len(cfg.watchlists)} watchlists, "
         f"{len(cfg.subscriptions)} subscriptions)"
@@ -179,14 +188,14 @@ def run(app: App) -> None:
 
     settings, config, engine = app.settings, app.config, app.engine
     if app.verbose == 0:
-        configure_logging(1, [settings.telegram_bot_token or ""])
+        configure_logging(1, [settings.telegram_bot_token or ""], app.log_file)
     click.echo(
         f"waakhond: watching {len(config.sources)} sources from {config.path}; archive "
         f"{engine.url.render_as_string(hide_password=True)}; alerts to "
         f"{'Telegram' if settings.telegram_bot_token else 'this console (no TELEGRAM_BOT_TOKEN set)'}",
         err=True,
     )
-    sys.exit(asyncio.run(Daemon(settings, config, engine, app.verbose).run()))
+    sys.exit(asyncio.run(Daemon(settings, config, engine, app.verbose, app.log_file).run()))
 
 
 @cli.command()
@@ -222,6 +231,19 @@ def sources(app: App, as_json: bool) -> None:
             last = "never crawled" if run_ is None else f"last crawl {_iso(run_.started_at)} {run_.outcome}"
             click.echo(f"{source.name:24} {source.kind:6} every {_duration(record['interval_seconds'])}  "
                        f"{status.documents:6} docs  {last}  {source.url}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object with everything shown.")
+@click.pass_obj
+@user_errors
+def status(app: App, as_json: bool) -> None:
+    """Show whether the daemon runs, each source's health, last crawl and next run, the alert backlog and
+    the archive's size."""
+    from waakhond.status import collect, render
+
+    report = collect(app.engine, app.config)
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render(report))
 
 
 @cli.command()

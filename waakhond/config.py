@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
@@ -93,6 +93,7 @@ class Config:
     operator_chat_id: str | None = None  # where source-health messages go; None: the log only
     health: Health = Health()
     warnings: tuple[ConfigProblem, ...] = ()
+    text: str = field(default="", repr=False)  # the validated TOML, for the daemon's snapshot
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -196,7 +197,7 @@ def parse_config(text: str, path: str) -> Config:
     config = checker.config(data)
     if checker.problems:
         raise ConfigError(checker.problems)
-    return config
+    return replace(config, text=text)
 
 
 class _Checker:

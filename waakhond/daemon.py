@@ -1,32 +1,50 @@
-"""The `waakhond run` daemon: one asyncio process that schedules a crawl subprocess per source and sends alerts."""
+"""The `waakhond run` daemon: one asyncio process that schedules a crawl subprocess per source, sends
+alerts, watches source health and keeps its state visible to `waakhond status`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+import shutil
 import signal
+import socket
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from alerts.console import ConsoleNotifier
 from alerts.errors import NotifierUnavailable
 from alerts.sender import Notifier, send_due
 from alerts.telegram import TelegramNotifier
-from waakhond.config import Config, Settings
+from storage import repository
+from storage.models import CrawlRun, utcnow
+from waakhond.config import AMSTERDAM, Config, Settings, Source, load_config
+from waakhond.crawl_runner import acquire_source_lock
+from waakhond.errors import ConfigError, SourceBusy
+from waakhond.health import evaluate
 
 logger = logging.getLogger(__name__)
 
 SEND_INTERVAL = timedelta(seconds=30)
-# A crawl child that outlives this is killed; Scrapy's own CLOSESPIDER_TIMEOUT (15 min) ends it first.
-CRAWL_TIMEOUT = timedelta(minutes=20)
+HEARTBEAT_INTERVAL = timedelta(seconds=30)
+SILENCE_CHECK_INTERVAL = timedelta(minutes=15)
+CACHE_PRUNE_INTERVAL = timedelta(days=1)
+HTTP_CACHE_MAX_AGE = timedelta(days=14)
 STOP_GRACE = timedelta(seconds=20)
+# A crawl past its timeout is hung, most likely on a download Scrapy's graceful stop would wait for.
+TIMEOUT_KILL_GRACE = timedelta(seconds=3)
 MISFIRE_GRACE = timedelta(minutes=5)
+# Crawl outcomes read back to judge failing; the window must cover the largest `health.failures`.
+OUTCOME_WINDOW = 100
 
 
 def make_notifier(settings: Settings) -> TelegramNotifier | ConsoleNotifier:
@@ -35,18 +53,50 @@ def make_notifier(settings: Settings) -> TelegramNotifier | ConsoleNotifier:
     return ConsoleNotifier()
 
 
+def trigger_for(source: Source) -> CronTrigger | IntervalTrigger:
+    """The source's schedule, with jitter so that sources do not all start in the same second."""
+    if source.cron:
+        return CronTrigger.from_crontab(source.cron, timezone=AMSTERDAM, jitter=30)
+    seconds = max(1, int(source.interval.total_seconds()))
+    return IntervalTrigger(seconds=seconds, jitter=min(60, seconds // 10) or None, timezone=UTC)
+
+
+def prune_http_cache(cache_dir: Path, max_age: timedelta, now: float | None = None) -> int:
+    """Delete cached responses older than ``max_age`` (Scrapy never does); returns how many."""
+    cutoff = (now or time.time()) - max_age.total_seconds()
+    removed = 0
+    # FilesystemCacheStorage keeps one folder per request: <spider>/<2 hex>/<fingerprint>/meta ...
+    for meta in cache_dir.glob("*/*/*/meta"):
+        try:
+            if meta.stat().st_mtime < cutoff:
+                shutil.rmtree(meta.parent)
+                removed += 1
+        except FileNotFoundError:  # a crawl replaced it meanwhile
+            continue
+    return removed
+
+
 class Daemon:
-    def __init__(self, settings: Settings, config: Config, engine: Engine, verbose: int = 0) -> None:
+    def __init__(
+        self, settings: Settings, config: Config, engine: Engine, verbose: int = 0, log_file: str | None = None
+    ) -> None:
         self.settings = settings
+        self.log_file = log_file
         self.config = config
         self.engine = engine
         self.verbose = verbose
+        self.started_at = utcnow()
         self._children: set[asyncio.subprocess.Process] = set()
         self._running: set[asyncio.Task[object]] = set()
         self._send_lock = asyncio.Lock()
         self._notifier: Notifier | None = None
         self._notifier_cm: TelegramNotifier | ConsoleNotifier | None = None
         self._stop = asyncio.Event()
+        self._scheduler: AsyncIOScheduler | None = None
+        self.snapshot = settings.data_dir / "daemon-config.toml"
+        self._write_snapshot(config)
+
+    # --- schedule ---------------------------------------------------------------------------
 
     def build_scheduler(self) -> AsyncIOScheduler:
         scheduler = AsyncIOScheduler(
@@ -54,30 +104,70 @@ class Daemon:
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": int(MISFIRE_GRACE.total_seconds())},
         )
         now = datetime.now(UTC)
-        for source in self.config.sources:
-            seconds = int(source.interval.total_seconds())
-            scheduler.add_job(
-                self.crawl,
-                "interval",
-                seconds=seconds,
-                # Spread sources so they do not all start in the same second.
-                jitter=max(1, min(60, seconds // 10)),
-                next_run_time=now,
-                args=[source.name],
-                id=f"crawl:{source.name}",
-            )
-        scheduler.add_job(
-            self.send, "interval", seconds=int(SEND_INTERVAL.total_seconds()), next_run_time=now, id="send-alerts"
-        )
+        self._add_crawl_jobs(scheduler, now)
+        for job_id, func, every in (
+            ("send-alerts", self.send, SEND_INTERVAL),
+            ("heartbeat", self.heartbeat, HEARTBEAT_INTERVAL),
+            ("silence-check", self.check_silence, SILENCE_CHECK_INTERVAL),
+            ("prune-http-cache", self.prune_cache, CACHE_PRUNE_INTERVAL),
+        ):
+            scheduler.add_job(func, "interval", seconds=int(every.total_seconds()), next_run_time=now, id=job_id)
         return scheduler
+
+    def _add_crawl_jobs(self, scheduler: AsyncIOScheduler, now: datetime) -> None:
+        for source in self.config.sources:
+            self._schedule(scheduler, source, now)
+
+    def _schedule(self, scheduler: AsyncIOScheduler, source: Source, now: datetime) -> None:
+        # Interval sources crawl at start; cron sources wait for their first slot.
+        first = {} if source.cron else {"next_run_time": now}
+        scheduler.add_job(
+            self.crawl, trigger_for(source), args=[source.name], id=f"crawl:{source.name}", replace_existing=True, **first
+        )
+
+    def reload(self) -> None:
+        """SIGHUP: rebuild the crawl jobs from the config file; a broken file keeps the old jobs."""
+        try:
+            config = load_config(self.settings.config_path)
+        except ConfigError as exc:
+            logger.error("config not reloaded, the running schedule stays: %s", exc)
+            return
+        assert self._scheduler is not None
+        wanted = {f"crawl:{s.name}" for s in config.sources}
+        for job in self._scheduler.get_jobs():
+            if job.id.startswith("crawl:") and job.id not in wanted:
+                job.remove()  # a crawl of it already running finishes normally
+        old = {s.name: s for s in self.config.sources}
+        self._write_snapshot(config)
+        self.config = config
+        now = datetime.now(UTC)
+        for source in config.sources:
+            if old.get(source.name) != source:
+                self._schedule(self._scheduler, source, now)
+        logger.info("config reloaded from %s: %d sources", config.path, len(config.sources))
+        self.heartbeat_now()
+
+    def _write_snapshot(self, config: Config) -> None:
+        """Crawls read the config the daemon validated, not whatever the file holds now: an edit
+        takes effect on restart or SIGHUP, and a broken edit never reaches a crawl."""
+        self.snapshot.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.snapshot.with_suffix(".toml.new")
+        partial.write_text(config.text, encoding="utf-8")
+        partial.replace(self.snapshot)  # atomic: a crawl starting now reads the old or the new file whole
+
+    # --- lifecycle --------------------------------------------------------------------------
 
     async def run(self) -> int:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        scheduler = self.build_scheduler()
+        for warning in self.config.warnings:
+            logger.warning("config: %s", warning)
+        self.abandon_stale_runs()
+        self._scheduler = scheduler = self.build_scheduler()
         scheduler.start()
+        loop.add_signal_handler(signal.SIGHUP, self.reload)
         logger.info("waakhond daemon started: %d sources, alerts via %s", len(self.config.sources), self._notifier_name())
         await stop.wait()
         logger.info("stopping: no new crawls; letting running crawls and the send in flight finish")
@@ -89,8 +179,23 @@ class Daemon:
             await asyncio.wait(list(self._running), timeout=STOP_GRACE.total_seconds())
         scheduler.shutdown(wait=False)
         await self._close_notifier()
+        self.heartbeat_now(stopped=True)
         logger.info("waakhond daemon stopped")
         return 0
+
+    def abandon_stale_runs(self) -> None:
+        """Crawl runs left 'running' by a daemon that died; a source locked by a live crawl is left alone."""
+        for source in self.config.sources:
+            try:
+                lock = acquire_source_lock(self.settings.lock_dir, source.name)
+            except SourceBusy:
+                continue
+            try:
+                n = repository.abandon_running_runs(self.engine, source.name, None, "crawl process ended without a record")
+            finally:
+                lock.close()
+            if n:
+                logger.warning("%d unfinished crawl run(s) of %s marked failed", n, source.name)
 
     @contextmanager
     def _tracked(self) -> Iterator[None]:
@@ -105,6 +210,8 @@ class Daemon:
     def _notifier_name(self) -> str:
         return "Telegram" if self.settings.telegram_bot_token else "the console (no TELEGRAM_BOT_TOKEN set)"
 
+    # --- jobs -------------------------------------------------------------------------------
+
     async def crawl(self, name: str) -> None:
         with self._tracked():
             await self._crawl(name)
@@ -114,23 +221,88 @@ class Daemon:
     async def _crawl(self, name: str) -> None:
         if self._stop.is_set():
             return
-        args = [sys.executable, "-m", "waakhond"]
-        if self.settings.config_path:
-            args += ["--config", self.settings.config_path]
+        source = self._source(name)
+        if source is None:
+            return
+        launched = utcnow()
+        args = [sys.executable, "-m", "waakhond", "--config", str(self.snapshot)]
+        if self.log_file:
+            args += ["--log-file", self.log_file]
         args += ["-v"] * self.verbose + ["crawl", name]
         # A crawl never talks to Telegram, so its process does not get the token.
         env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-        proc = await asyncio.create_subprocess_exec(*args, stdin=asyncio.subprocess.DEVNULL, env=env)
+        proc = await asyncio.create_subprocess_exec(
+            *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, env=env
+        )
         self._children.add(proc)
+        timed_out = False
         try:
-            await asyncio.wait_for(proc.wait(), CRAWL_TIMEOUT.total_seconds())
+            await asyncio.wait_for(proc.wait(), source.timeout.total_seconds())
         except TimeoutError:
-            logger.error("crawl of %s exceeded %s and was stopped", name, CRAWL_TIMEOUT)
-            await self._terminate(proc)
+            timed_out = True
+            await self._terminate(proc, TIMEOUT_KILL_GRACE)
         finally:
             self._children.discard(proc)
-        if proc.returncode not in (0, None):
-            logger.warning("crawl of %s ended with exit code %s", name, proc.returncode)
+        expected = False
+        if timed_out:
+            reason = f"crawl process killed after its timeout of {source.timeout}"
+        elif self._stop.is_set():
+            reason, expected = "crawl process stopped with the daemon", True
+        elif proc.returncode in (0, 1):
+            reason = "crawl process ended without closing its record"
+        else:
+            reason = f"crawl process ended with exit code {proc.returncode}"
+        if self._close_open_runs(name, launched, reason) or timed_out or proc.returncode not in (0, 1):
+            (logger.info if expected else logger.error)("crawl of %s: %s", name, reason)
+        run = repository.latest_run(self.engine, name, launched)
+        if run is not None:
+            logger.info("%s", describe_run(run))
+        elif proc.returncode == 1:
+            logger.warning("crawl of %s did not start (see its error above)", name)
+        self.judge_health(source)
+
+    def _close_open_runs(self, name: str, launched: datetime, reason: str) -> int:
+        """Mark runs of this source still 'running' as failed, once no process holds its lock.
+
+        A crawl process that was killed, or stopped before Scrapy closed the spider, leaves its
+        record open; the lock tells whether a manual crawl started meanwhile is still writing one.
+        """
+        try:
+            lock = acquire_source_lock(self.settings.lock_dir, name)
+        except SourceBusy:
+            return 0
+        try:
+            return repository.abandon_running_runs(self.engine, name, launched, reason)
+        finally:
+            lock.close()
+
+    def _source(self, name: str) -> Source | None:
+        return next((s for s in self.config.sources if s.name == name), None)
+
+    def judge_health(self, source: Source, now: datetime | None = None) -> None:
+        now = now or utcnow()
+        health = self.config.health
+        outcomes = repository.recent_outcomes(self.engine, source.name, max(health.failures, 1))
+        verdict = evaluate(outcomes, repository.new_document_times(self.engine, source.name), now, health)
+        current = repository.health_of(self.engine, source.name)
+        previous = current.state if current else "ok"
+        if verdict.state == previous:
+            return
+        if verdict.state == "ok":
+            text = f"Waakhond: source {source.name} works again (it was {previous} since {_local(current.since)})."  # type: ignore[union-attr]
+            kind = "recovered"
+        else:
+            run = repository.latest_run(self.engine, source.name)
+            detail = f" Last crawl: {run.message}." if run is not None and run.message else ""
+            text = f"Waakhond: source {source.name} is {verdict.state}: {verdict.reason}.{detail} ({source.url})"
+            kind = verdict.state
+        if repository.change_health(self.engine, source.name, verdict.state, verdict.reason, text, kind):
+            log = logger.info if kind == "recovered" else logger.warning
+            log("%s", text)
+
+    async def check_silence(self) -> None:
+        for source in list(self.config.sources):
+            self.judge_health(source)
 
     async def send(self) -> None:
         if self._stop.is_set():
@@ -139,13 +311,37 @@ class Daemon:
             async with self._send_lock:
                 try:
                     notifier = await self._open_notifier()
-                    report = await send_due(self.engine, notifier, stop=self._stop)
+                    report = await send_due(
+                        self.engine, notifier, stop=self._stop, operator_chat_id=self.config.operator_chat_id
+                    )
                 except NotifierUnavailable as exc:
                     logger.error("alerts not sent: %s", exc)
                     await self._close_notifier()
                     return
             if report.sent or report.retried or report.failed:
                 logger.info("alerts: %d sent, %d to retry, %d failed", report.sent, report.retried, report.failed)
+
+    async def heartbeat(self) -> None:
+        self.heartbeat_now()
+
+    def heartbeat_now(self, stopped: bool = False) -> None:
+        next_runs = {}
+        if self._scheduler is not None and not stopped:
+            for job in self._scheduler.get_jobs():
+                if job.next_run_time is not None:
+                    next_runs[job.id] = job.next_run_time.astimezone(UTC).isoformat()
+        now = utcnow()
+        repository.save_daemon_state(
+            self.engine, pid=os.getpid(), hostname=socket.gethostname(), started_at=self.started_at, heartbeat_at=now,
+            next_runs=next_runs, stopped_at=now if stopped else None,
+        )
+
+    async def prune_cache(self) -> None:
+        removed = await asyncio.to_thread(prune_http_cache, self.settings.data_dir / "httpcache", HTTP_CACHE_MAX_AGE)
+        if removed:
+            logger.info("HTTP cache: %d entries older than %s removed", removed, HTTP_CACHE_MAX_AGE)
+
+    # --- notifier and children --------------------------------------------------------------
 
     async def _open_notifier(self) -> Notifier:
         if self._notifier is None:
@@ -162,12 +358,27 @@ class Daemon:
     async def _stop_children(self) -> None:
         await asyncio.gather(*(self._terminate(p) for p in list(self._children)))
 
-    async def _terminate(self, proc: asyncio.subprocess.Process) -> None:
+    async def _terminate(self, proc: asyncio.subprocess.Process, grace: timedelta = STOP_GRACE) -> None:
         if proc.returncode is not None:
             return
         proc.terminate()  # Scrapy shuts down gracefully on SIGTERM: in-flight items are finished
         try:
-            await asyncio.wait_for(proc.wait(), STOP_GRACE.total_seconds())
+            await asyncio.wait_for(proc.wait(), grace.total_seconds())
         except TimeoutError:
             proc.kill()
             await proc.wait()
+
+
+def describe_run(run: CrawlRun) -> str:
+    """One log line per crawl with its figures."""
+    took = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
+    line = (
+        f"crawl {run.source_name}: {run.outcome} in {took:.1f}s: {run.entries_seen} entries, {run.items_stored} stored, "
+        f"{run.items_updated} updated, {run.items_relevant} relevant, {run.alerts_queued} alerts, {run.errors} errors, "
+        f"{run.http_errors} HTTP errors, {run.bytes_received / 1024:.0f} KiB"
+    )
+    return line + (f" ({run.message})" if run.message else "")
+
+
+def _local(when: datetime) -> str:
+    return when.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M")

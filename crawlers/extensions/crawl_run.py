@@ -43,7 +43,10 @@ def summarize(stats: dict[str, object], finish_reason: str | None) -> dict[str, 
         )
     if finish_reason not in (None, "finished"):
         problems.append(f"crawl ended early: {finish_reason}")
-    if n("waakhond/feed/failed") or finish_reason not in (None, "finished"):
+    if finish_reason == "shutdown":
+        # Stopped on purpose (SIGTERM, Ctrl-C): not the source's fault, so not counted against its health.
+        outcome = "interrupted"
+    elif n("waakhond/feed/failed") or finish_reason not in (None, "finished"):
         outcome = "failed"
     elif errors or n("waakhond/extract/empty"):
         outcome = "partial"

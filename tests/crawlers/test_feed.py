@@ -117,3 +117,16 @@ def test_scrapy_list_and_crawl_work_from_the_repository_root(
     assert "'waakhond/stored': 5" in crawled.stderr
     assert "TelnetConsole" not in crawled.stderr and "Remote control" not in crawled.stderr
     assert os.path.exists(tmp_path / "data" / "waakhond.db") or "postgresql" in env["WAAKHOND_DATABASE_URL"]
+
+
+def test_crawl_outcomes_from_stats() -> None:
+    from crawlers.extensions.crawl_run import summarize
+
+    ok = summarize({"waakhond/feed/entries": 5, "waakhond/stored": 2}, "finished")
+    assert (ok["outcome"], ok["items_stored"], ok["message"]) == ("ok", 2, None)
+    partial = summarize({"waakhond/articles/failed": 1, "waakhond/articles/failed_status/404": 1}, "finished")
+    assert (partial["outcome"], partial["message"]) == ("partial", "1 article page(s) failed (HTTP 404: 1)")
+    assert summarize({"waakhond/feed/failed": 1}, "finished")["outcome"] == "failed"
+    assert summarize({}, "closespider_timeout")["outcome"] == "failed"
+    stopped = summarize({}, "shutdown")
+    assert (stopped["outcome"], stopped["message"]) == ("interrupted", "crawl ended early: shutdown")

@@ -109,13 +109,20 @@ class FixtureSite(LocalServer):
     def __init__(self, root: Path, host: str = "127.0.0.1") -> None:
         self.root = Path(root).resolve()
         super().__init__(host)
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._overrides: dict[str, _Route] = {}
         self._removed: set[str] = set()
         self._requests: list[RecordedRequest] = []
+        self._delays: dict[str, float] = {}
+        # Set on stop(): releases requests held by delay(), so a slow route never outlives the server.
+        self._released = threading.Event()
 
     def url(self, path: str) -> str:
         return self.base_url + _normalise(path)
+
+    def stop(self) -> None:
+        self._released.set()
+        super().stop()
 
     # -- runtime changes ---------------------------------------------------------------------
 
@@ -150,6 +157,14 @@ class FixtureSite(LocalServer):
             self._overrides.pop(path, None)
             self._removed.add(path)
 
+    def delay(self, path: str, seconds: float) -> None:
+        """Answer ``path`` only after ``seconds`` (a slow or, with a large value, hanging server).
+
+        The wait ends early when the server stops, so a hanging route never blocks teardown.
+        """
+        with self._lock:
+            self._delays[_normalise(path)] = seconds
+
     def restore(self, path: str) -> None:
         """Drop any override or removal of ``path``, so its file (if any) is served again."""
         path = _normalise(path)
@@ -166,15 +181,25 @@ class FixtureSite(LocalServer):
 
     def hits(self, path: str) -> int:
         """Requests for ``path``; a path without ``?`` counts requests with any query string too."""
-        path = _normalise(path)
         with self._lock:
-            if "?" in path:
-                return sum(1 for r in self._requests if r.path == path)
-            return sum(1 for r in self._requests if r.path.split("?", 1)[0] == path)
+            return self._count(path)
 
     def reset_requests(self) -> None:
         with self._lock:
             self._requests.clear()
+
+    def wait_for_hits(self, path: str, n: int, timeout: float = 30.0) -> int:
+        """Block until ``path`` was requested at least ``n`` times (woken by each request, no polling)."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: self._count(path) >= n, timeout=timeout):
+                raise AssertionError(f"{path} requested {self._count(path)} times, not {n}, within {timeout}s")
+            return self._count(path)
+
+    def _count(self, path: str) -> int:
+        path = _normalise(path)
+        if "?" in path:
+            return sum(1 for r in self._requests if r.path == path)
+        return sum(1 for r in self._requests if r.path.split("?", 1)[0] == path)
 
     # -- serving -----------------------------------------------------------------------------
 
@@ -193,6 +218,10 @@ class FixtureSite(LocalServer):
             )
             route = self._overrides.get(path)
             removed = path in self._removed
+            delay = self._delays.get(path, 0.0)
+            self._lock.notify_all()
+        if delay:
+            self._released.wait(delay)
 
         if removed:
             return self._not_found()

@@ -505,3 +505,36 @@ def test_wait_for_messages_times_out_with_what_arrived(fake_telegram: FakeBotAPI
 
     with pytest.raises(AssertionError, match=r"expected at least 2 .* got 1: \['alleen ik'\]"):
         fake_telegram.wait_for_messages(2, timeout=0.2)
+
+
+def test_delayed_routes_and_waiting_for_hits(fixture_site: FixtureSite) -> None:
+    fixture_site.delay("/dagblad/rss.xml", 0.3)
+    results: list[int] = []
+    thread = threading.Thread(target=lambda: results.append(httpx.get(fixture_site.url("/dagblad/rss.xml")).status_code))
+    started = time.monotonic()
+    thread.start()
+    assert fixture_site.wait_for_hits("/dagblad/rss.xml", 1, timeout=5) == 1  # woken by the request itself
+    thread.join(timeout=5)
+    assert results == [200] and time.monotonic() - started >= 0.3
+    with pytest.raises(AssertionError, match="requested 1 times, not 2"):
+        fixture_site.wait_for_hits("/dagblad/rss.xml", 2, timeout=0.2)
+
+
+def test_a_hanging_route_is_released_when_the_server_stops() -> None:
+    site = FixtureSite(SITES_ROOT)
+    site.start()
+    site.delay("/dagblad/rss.xml", 3600)
+    errors: list[BaseException] = []
+
+    def fetch() -> None:
+        try:
+            httpx.get(site.url("/dagblad/rss.xml"), timeout=30)
+        except httpx.HTTPError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=fetch)
+    thread.start()
+    site.wait_for_hits("/dagblad/rss.xml", 1, timeout=5)
+    site.stop()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
