@@ -56,7 +56,9 @@ def make_notifier(settings: Settings) -> TelegramNotifier | ConsoleNotifier:
 def trigger_for(source: Source) -> CronTrigger | IntervalTrigger:
     """The source's schedule, with jitter so that sources do not all start in the same second."""
     if source.cron:
-        return CronTrigger.from_crontab(source.cron, timezone=AMSTERDAM, jitter=30)
+        trigger = CronTrigger.from_crontab(source.cron, timezone=AMSTERDAM)
+        trigger.jitter = 30  # from_crontab takes no jitter argument in APScheduler 3.x
+        return trigger
     seconds = max(1, int(source.interval.total_seconds()))
     return IntervalTrigger(seconds=seconds, jitter=min(60, seconds // 10) or None, timezone=UTC)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 import pytest
@@ -128,3 +129,53 @@ def test_sources_lists_last_crawl(env: dict[str, str], engine: Engine) -> None:
         "items_stored": 3, "errors": 1, "message": "1 failed",
     }
     assert "every 2h" in invoke(["sources"], env).stdout
+
+
+def test_status_shows_daemon_health_backlog_and_size(env: dict[str, str], engine: Engine) -> None:
+    import os
+    import socket
+
+    fresh = json.loads(invoke(["status", "--json"], env).stdout)
+    assert fresh["daemon"] == {"running": False} and fresh["database"]["bytes"] > 0
+    assert fresh["sources"][0]["health"] == "ok" and fresh["sources"][0]["last_crawl"] is None
+    assert "never started on this archive" in invoke(["status"], env).stdout
+
+    now = datetime.now(UTC)
+    repo.save_daemon_state(engine, pid=os.getpid(), hostname=socket.gethostname(), started_at=now, heartbeat_at=now,
+                           next_runs={"crawl:dagblad": now.isoformat()})
+    repo.change_health(engine, "dagblad", "failing", "the last 3 crawls failed", "Waakhond: source dagblad is failing", "failing")
+    report = json.loads(invoke(["status", "--json"], env).stdout)
+    assert report["daemon"]["running"] is True and report["daemon"]["pid"] == os.getpid()
+    (source,) = report["sources"]
+    assert (source["health"], source["health_reason"], source["next_run"]) == ("failing", "the last 3 crawls failed", now.isoformat())
+    assert report["operator_messages"] == {"pending": 1}
+    text = invoke(["status"], env).stdout
+    assert "daemon:   running (pid" in text and "failing since" in text and "the last 3 crawls failed" in text
+    # A second evaluation reaching the same verdict announces nothing new.
+    assert not repo.change_health(engine, "dagblad", "failing", "again", "again", "failing")
+
+    repo.save_daemon_state(engine, pid=os.getpid(), hostname=socket.gethostname(), started_at=now,
+                           heartbeat_at=now - timedelta(minutes=10), next_runs={})
+    stale = json.loads(invoke(["status", "--json"], env).stdout)
+    assert stale["daemon"]["running"] is False
+    assert "did not stop cleanly" in invoke(["status"], env).stdout
+
+
+def test_config_check_prints_politeness_warnings(tmp_path: Path) -> None:
+    path = tmp_path / "w.toml"
+    path.write_text('[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://a.nl/f"\ninterval = "1m"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["config", "check", str(path)])
+    assert result.exit_code == 0
+    assert "warning: " in result.stderr and "polls more often than every 5 minutes" in result.stderr
+
+
+def test_cron_sources_are_scheduled_in_amsterdam_time() -> None:
+    from waakhond.config import parse_config
+    from waakhond.daemon import trigger_for
+
+    (source,) = parse_config('[[sources]]\nname="a"\nkind="feed"\nurl="https://a.nl/f"\ncron="0 7 * * *"\n', "w").sources
+    trigger = trigger_for(source)
+    fire = trigger.get_next_fire_time(None, datetime(2026, 11, 22, 12, 0, tzinfo=UTC))
+    assert fire is not None
+    local = fire.astimezone(ZoneInfo("Europe/Amsterdam"))
+    assert (local.day, local.hour) == (23, 7) and local.minute == 0 and local.second <= 30  # jitter ≤ 30 s

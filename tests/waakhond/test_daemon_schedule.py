@@ -150,7 +150,11 @@ def test_sighup_reloads_the_schedule_and_keeps_it_on_a_broken_config(
         proc.send_signal(signal.SIGHUP)
         before = fixture_site.hits(FEED)
         fixture_site.wait_for_hits(FEED, before + 2, timeout=60)  # the old schedule goes on
-        config.write_text(source("nieuw", fixture_site.url("/nieuw/rss.xml")), encoding="utf-8")
+        config.write_text(
+            source("nieuw", fixture_site.url("/nieuw/rss.xml"))
+            + source("ochtend", fixture_site.url("/nieuw/rss.xml"), 'cron = "0 7 * * *"'),
+            encoding="utf-8",
+        )
         proc.send_signal(signal.SIGHUP)
         fixture_site.wait_for_hits("/nieuw/rss.xml", 2, timeout=60)
         stopped_at = fixture_site.hits(FEED)
@@ -158,7 +162,7 @@ def test_sighup_reloads_the_schedule_and_keeps_it_on_a_broken_config(
         _, err = stop(proc)
     assert proc.returncode == 0, err
     assert "config not reloaded, the running schedule stays" in err and "sources[0].kind: is required" in err
-    assert "config reloaded from" in err
+    assert "config reloaded from" in err and ": 2 sources" in err
     # dagblad left the config: at most a crawl already under way when the reload came.
     assert fixture_site.hits(FEED) <= stopped_at + 1
 
