@@ -147,7 +147,11 @@ def crawl(app: App, source: str | None, all_sources: bool) -> None:
     names = [s.name for s in app.config.sources] if all_sources else [app.config.source(source or "").name]
     if not names:
         raise click.ClickException("no sources configured")
-    runs = run_crawls(app.settings, app.config, app.engine, names, app.verbose)
+    if len(names) > 1 and sys.stderr.isatty():
+        with click.progressbar(length=len(names), label="crawling", file=sys.stderr, show_pos=True) as bar:
+            runs = run_crawls(app.settings, app.config, app.engine, names, app.verbose, lambda _: bar.update(1))
+    else:
+        runs = run_crawls(app.settings, app.config, app.engine, names, app.verbose)
     for run in runs:
         line = (
             f"{run.source_name}: {run.outcome}: {run.entries_seen} feed entries, {run.items_stored} stored, "

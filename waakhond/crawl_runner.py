@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO
 
+from scrapy import Spider, signals
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 from scrapy.utils.project import get_project_settings
@@ -50,8 +52,17 @@ def scrapy_settings(settings: Settings, verbose: int) -> ScrapySettings:
     return s
 
 
-def run_crawls(settings: Settings, config: Config, engine: Engine, names: list[str], verbose: int = 0) -> list[CrawlRun]:
+def run_crawls(
+    settings: Settings,
+    config: Config,
+    engine: Engine,
+    names: list[str],
+    verbose: int = 0,
+    on_finished: Callable[[str], None] | None = None,
+) -> list[CrawlRun]:
     """Crawl the named sources at once; returns their crawl-run records.
+
+    ``on_finished`` is called with each source's name as its crawl ends (for progress display).
 
     Raises:
         SourceBusy: one of the sources is being crawled by another process.
@@ -64,6 +75,10 @@ def run_crawls(settings: Settings, config: Config, engine: Engine, names: list[s
         process = AsyncCrawlerProcess(scrapy_settings(settings, verbose))
         crawlers = [process.create_crawler(name) for name in names]
         for crawler in crawlers:
+            if on_finished is not None:
+                # Scrapy holds signal receivers weakly; the crawler keeps this one alive.
+                crawler.waakhond_progress = _Progress(on_finished)  # type: ignore[attr-defined]
+                crawler.signals.connect(crawler.waakhond_progress.spider_closed, signal=signals.spider_closed)
             process.crawl(crawler)
         process.start()
     runs = []
@@ -73,3 +88,11 @@ def run_crawls(settings: Settings, config: Config, engine: Engine, names: list[s
         if run is not None:
             runs.append(run)
     return runs
+
+
+class _Progress:
+    def __init__(self, callback: Callable[[str], None]) -> None:
+        self.callback = callback
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        self.callback(spider.name)

@@ -115,3 +115,29 @@ def test_an_unreachable_source_is_one_log_line_not_a_traceback(
     assert "Connection was refused" in result.stderr
     assert "Traceback" not in result.stderr
     assert "weg: failed: 0 feed entries" in result.stdout
+
+
+def test_crawl_all_reports_progress_per_finished_source(
+    tmp_path: Path, fixture_site: FixtureSite, waakhond_env: dict[str, str]
+) -> None:
+    config = tmp_path / "w.toml"
+    config.write_text(
+        f'[[sources]]\nname = "dagblad"\nkind = "feed"\nurl = "{fixture_site.url("/dagblad/rss.xml")}"\n'
+        f'[[sources]]\nname = "stadsbericht"\nkind = "feed"\nurl = "{fixture_site.url("/storing/feed.atom")}"\n',
+        encoding="utf-8",
+    )
+    script = (
+        "from waakhond.config import Settings, load_config\n"
+        "from waakhond.crawl_runner import run_crawls\n"
+        "from storage.engine import open_database\n"
+        f"settings = Settings.from_env(config_path={str(config)!r})\n"
+        "config = load_config(settings.config_path)\n"
+        "done = []\n"
+        "runs = run_crawls(settings, config, open_database(settings.database_url), ['dagblad', 'stadsbericht'],"
+        " on_finished=done.append)\n"
+        "print(sorted(done), sorted(r.source_name for r in runs))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=waakhond_env, capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['dagblad', 'stadsbericht'] ['dagblad', 'stadsbericht']"
