@@ -541,14 +541,17 @@ def claim_operator_messages(
         return [PendingOperatorMessage(r.id, r.source_name, r.kind, r.text, r.attempts) for r in rows]
 
 
-def abandon_running_runs(engine: Engine, source_name: str, started_since: datetime | None, message: str) -> int:
-    """Mark crawl runs still 'running' (their process was killed or died) as failed."""
+def abandon_running_runs(
+    engine: Engine, source_name: str, started_since: datetime | None, message: str, outcome: str = "failed"
+) -> int:
+    """Close crawl runs still 'running' (their process was killed or died) with ``outcome``."""
     conditions = [CrawlRun.source_name == source_name, CrawlRun.outcome == "running"]
     if started_since is not None:
         conditions.append(CrawlRun.started_at >= started_since)
     with Session(engine) as session, session.begin():
-        result = session.execute(update(CrawlRun).where(*conditions).values(outcome="failed", finished_at=utcnow(),
-                                                                             message=message))
+        result = session.execute(
+            update(CrawlRun).where(*conditions).values(outcome=outcome, finished_at=utcnow(), message=message)
+        )
         return int(result.rowcount or 0)
 
 

@@ -193,7 +193,7 @@ class Daemon:
             except SourceBusy:
                 continue
             try:
-                n = repository.abandon_running_runs(self.engine, source.name, None, "crawl process ended without a record")
+                n = repository.abandon_running_runs(self.engine, source.name, None, "crawl process ended without closing its record (found at daemon start)")
             finally:
                 lock.close()
             if n:
@@ -254,7 +254,8 @@ class Daemon:
             reason = "crawl process ended without closing its record"
         else:
             reason = f"crawl process ended with exit code {proc.returncode}"
-        if self._close_open_runs(name, launched, reason) or timed_out or proc.returncode not in (0, 1):
+        outcome = "interrupted" if expected else "failed"
+        if self._close_open_runs(name, launched, reason, outcome) or timed_out or proc.returncode not in (0, 1):
             (logger.info if expected else logger.error)("crawl of %s: %s", name, reason)
         run = repository.latest_run(self.engine, name, launched)
         if run is not None:
@@ -263,8 +264,8 @@ class Daemon:
             logger.warning("crawl of %s did not start (see its error above)", name)
         self.judge_health(source)
 
-    def _close_open_runs(self, name: str, launched: datetime, reason: str) -> int:
-        """Mark runs of this source still 'running' as failed, once no process holds its lock.
+    def _close_open_runs(self, name: str, launched: datetime, reason: str, outcome: str) -> int:
+        """Close runs of this source still 'running' with ``outcome``, once no process holds its lock.
 
         A crawl process that was killed, or stopped before Scrapy closed the spider, leaves its
         record open; the lock tells whether a manual crawl started meanwhile is still writing one.
@@ -274,7 +275,7 @@ class Daemon:
         except SourceBusy:
             return 0
         try:
-            return repository.abandon_running_runs(self.engine, name, launched, reason)
+            return repository.abandon_running_runs(self.engine, name, launched, reason, outcome)
         finally:
             lock.close()
 

@@ -142,3 +142,16 @@ def test_crawl_runs_and_source_statuses(engine: Engine) -> None:
     assert (dagblad.documents, dagblad.last_run.outcome, dagblad.last_run.message) == (1, "failed", "feed unusable")
     assert dagblad.last_run.started_at == NOW + timedelta(hours=1)
     assert (nieuw.documents, nieuw.last_run) == (0, None)
+
+
+def test_open_crawl_records_are_closed_with_the_given_outcome(engine: Engine) -> None:
+    first = repo.start_crawl_run(engine, "dagblad", NOW)
+    second = repo.start_crawl_run(engine, "dagblad", NOW + timedelta(minutes=5))
+    repo.start_crawl_run(engine, "ander", NOW + timedelta(minutes=5))
+    assert repo.abandon_running_runs(engine, "dagblad", NOW + timedelta(minutes=1), "stopped", "interrupted") == 1
+    assert repo.crawl_run(engine, second).outcome == "interrupted"
+    assert repo.crawl_run(engine, first).outcome == "running"
+    assert repo.abandon_running_runs(engine, "dagblad", None, "killed") == 1
+    closed = repo.crawl_run(engine, first)
+    assert (closed.outcome, closed.message) == ("failed", "killed") and closed.finished_at is not None
+    assert repo.recent_outcomes(engine, "dagblad", 5) == ["interrupted", "failed"]
