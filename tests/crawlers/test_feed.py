@@ -12,6 +12,7 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 
 from crawlers.spiders.feed import FeedEntry, article_item, declared_language, parse_feed
+from tests.harness.commands import feed_source
 from tests.harness.fixture_site import FixtureSite
 from waakhond.config import Source
 
@@ -103,8 +104,8 @@ def test_scrapy_list_and_crawl_work_from_the_repository_root(
 ) -> None:
     config = tmp_path / "w.toml"
     config.write_text(
-        f'[[sources]]\nname = "dagblad"\nkind = "feed"\nurl = "{fixture_site.url("/dagblad/rss.xml")}"\n'
-        f'[[sources]]\nname = "stadsbericht"\nkind = "feed"\nurl = "{fixture_site.url("/storing/feed.atom")}"\n',
+        feed_source("dagblad", fixture_site.url("/dagblad/rss.xml"))
+        + feed_source("stadsbericht", fixture_site.url("/storing/feed.atom")),
         encoding="utf-8",
     )
     env = {**waakhond_env, "WAAKHOND_CONFIG": str(config)}

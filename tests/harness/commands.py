@@ -32,3 +32,8 @@ def cli_commands(group: click.Group, prefix: str = "waakhond") -> list[tuple[str
         if isinstance(command, click.Group):
             found.extend(cli_commands(command, f"{prefix} {name}"))
     return found
+
+
+def feed_source(name: str, url: str, extra: str = "") -> str:
+    """A `[[sources]]` table of a feed source for a test config; ``extra`` adds TOML lines (interval, timeout)."""
+    return f'[[sources]]\nname = "{name}"\nkind = "feed"\nurl = "{url}"\n{extra}\n'

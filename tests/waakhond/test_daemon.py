@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from storage.engine import open_database
 from storage.models import CrawlRun
-from tests.harness.commands import ROOT, run_waakhond
+from tests.harness.commands import ROOT, feed_source, run_waakhond
 from tests.harness.fake_telegram import FakeBotAPI
 from tests.harness.fixture_site import FixtureSite
 from waakhond.crawl_runner import acquire_source_lock
@@ -122,8 +122,8 @@ def test_crawl_all_reports_progress_per_finished_source(
 ) -> None:
     config = tmp_path / "w.toml"
     config.write_text(
-        f'[[sources]]\nname = "dagblad"\nkind = "feed"\nurl = "{fixture_site.url("/dagblad/rss.xml")}"\n'
-        f'[[sources]]\nname = "stadsbericht"\nkind = "feed"\nurl = "{fixture_site.url("/storing/feed.atom")}"\n',
+        feed_source("dagblad", fixture_site.url("/dagblad/rss.xml"))
+        + feed_source("stadsbericht", fixture_site.url("/storing/feed.atom")),
         encoding="utf-8",
     )
     script = (

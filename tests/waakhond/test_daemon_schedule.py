@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from storage.engine import open_database
 from storage.models import CrawlRun
-from tests.harness.commands import ROOT, run_waakhond
+from tests.harness.commands import ROOT, feed_source, run_waakhond
 from tests.harness.fake_telegram import FakeBotAPI
 from tests.harness.fixture_site import FixtureSite
 from waakhond.daemon import STOP_GRACE
@@ -26,7 +26,7 @@ FEED = "/dagblad/rss.xml"
 
 
 def source(name: str, url: str, extra: str = 'interval = "1s"') -> str:
-    return f'[[sources]]\nname = "{name}"\nkind = "feed"\nurl = "{url}"\n{extra}\n'
+    return feed_source(name, url, extra)
 
 
 @contextmanager
