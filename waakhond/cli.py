@@ -19,7 +19,7 @@ from alerts.sender import SendReport, send_due
 from storage import repository
 from storage.engine import open_database
 from storage.errors import StorageError
-from waakhond.config import Config, Settings, load_config
+from waakhond.config import Config, Settings, format_duration, load_config
 from waakhond.errors import WaakhondError
 from waakhond.logsetup import configure_logging
 
@@ -233,7 +233,7 @@ def sources(app: App, as_json: bool) -> None:
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
             last = "never crawled" if run_ is None else f"last crawl {_iso(run_.started_at)} {run_.outcome}"
-            click.echo(f"{source.name:24} {source.kind:6} every {_duration(record['interval_seconds'])}  "
+            click.echo(f"{source.name:24} {source.kind:6} every {format_duration(source.interval)}  "
                        f"{status.documents:6} docs  {last}  {source.url}")
 
 
@@ -290,13 +290,6 @@ def search(app: App, query: str, as_json: bool, limit: int) -> None:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _duration(seconds: int) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 def main() -> None:

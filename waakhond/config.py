@@ -166,6 +166,15 @@ def default_data_dir(env: os._Environ[str] | dict[str, str]) -> str:
     return os.path.join(base, "waakhond")
 
 
+def format_duration(duration: timedelta) -> str:
+    """The config's own notation: 900 seconds -> "15m"."""
+    seconds = int(duration.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
 def default_config_text() -> str:
     return resources.files("waakhond").joinpath("default_config.toml").read_text(encoding="utf-8")
 

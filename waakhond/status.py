@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from storage import repository
 from storage.models import utcnow
-from waakhond.config import AMSTERDAM, Config
+from waakhond.config import AMSTERDAM, Config, format_duration
 from waakhond.daemon import HEARTBEAT_INTERVAL
 
 # A daemon whose heartbeat is older than this is taken for dead.
@@ -44,7 +44,7 @@ def collect(engine: Engine, config: Config, now: datetime | None = None) -> dict
         sources.append(
             {
                 "name": source.name,
-                "schedule": f"cron {source.cron}" if source.cron else f"every {int(source.interval.total_seconds())}s",
+                "schedule": f"cron {source.cron}" if source.cron else f"every {format_duration(source.interval)}",
                 "health": health.state if health else "ok",
                 "health_since": health.since.isoformat() if health else None,
                 "health_reason": health.reason if health else None,

@@ -138,6 +138,7 @@ def test_status_shows_daemon_health_backlog_and_size(env: dict[str, str], engine
     fresh = json.loads(invoke(["status", "--json"], env).stdout)
     assert fresh["daemon"] == {"running": False} and fresh["database"]["bytes"] > 0
     assert fresh["sources"][0]["health"] == "ok" and fresh["sources"][0]["last_crawl"] is None
+    assert fresh["sources"][0]["schedule"] == "every 2h"
     assert "never started on this archive" in invoke(["status"], env).stdout
 
     now = datetime.now(UTC)

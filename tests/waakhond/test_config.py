@@ -211,3 +211,11 @@ def test_very_short_intervals_are_allowed_with_a_warning() -> None:
     config = parse_config('[[sources]]\nname="a"\nkind="feed"\nurl="https://a.nl/f"\ninterval="30s"\n', "w.toml")
     (warning,) = config.warnings
     assert str(warning).startswith("w.toml: sources[0].interval: '30s' polls more often than every 5 minutes")
+
+
+def test_durations_are_shown_in_the_configs_notation() -> None:
+    from waakhond.config import format_duration
+
+    assert [format_duration(timedelta(seconds=s)) for s in (30, 900, 7200, 86400, 90, 0)] == [
+        "30s", "15m", "2h", "1d", "90s", "0s"
+    ]
