@@ -153,24 +153,9 @@ def store_document(
             if existing is not None:
                 return _store_version(session, existing, doc, matches, chat_ids)
             row = Document(
-                source_id=source_id,
-                kind=doc.kind,
-                url=doc.url,
-                fetched_url=doc.fetched_url,
-                title=doc.title,
-                published_at=doc.published_at,
-                fetched_at=doc.fetched_at,
-                author=doc.author,
-                text=doc.text,
-                text_origin=doc.text_origin,
-                language=doc.language,
-                content_hash=doc.content_hash,
-                search_text=search_form(f"{doc.title}\n{doc.text}"),
-                http_status=doc.http_status,
-                content_type=doc.content_type,
-                raw=zlib.compress(doc.raw, 6),
-                raw_size=len(doc.raw),
+                source_id=source_id, kind=doc.kind, url=doc.url, published_at=doc.published_at, fetched_at=doc.fetched_at
             )
+            _set_content(row, doc)
             session.add(row)
             session.flush()
             assert row.id is not None
@@ -205,17 +190,23 @@ def _store_version(
     )
     existing.version += 1
     existing.updated_at = doc.fetched_at
-    existing.title, existing.text, existing.text_origin = doc.title, doc.text, doc.text_origin
-    existing.content_hash, existing.search_text = doc.content_hash, search_form(f"{doc.title}\n{doc.text}")
-    existing.fetched_url, existing.http_status, existing.content_type = doc.fetched_url, doc.http_status, doc.content_type
-    existing.raw, existing.raw_size = zlib.compress(doc.raw, 6), len(doc.raw)
-    existing.author = doc.author or existing.author
-    existing.language = doc.language or existing.language
+    _set_content(existing, doc)
     session.execute(delete(Match).where(Match.document_id == existing.id))
     _add_matches(session, existing.id, matches)
     already = set(session.execute(select(OutboxEntry.chat_id).where(OutboxEntry.document_id == existing.id)).scalars())
     queued = _queue_alerts(session, existing.id, chat_ids, already)
     return StoreResult(stored=False, document_id=existing.id, alerts_queued=queued, updated=True, version=existing.version)
+
+
+def _set_content(row: Document, doc: NewDocument) -> None:
+    """Fill a document row's fetched content from ``doc``: a new document's or a new version's."""
+    row.title, row.text, row.text_origin = doc.title, doc.text, doc.text_origin
+    row.content_hash, row.search_text = doc.content_hash, search_form(f"{doc.title}\n{doc.text}")
+    row.fetched_url, row.http_status, row.content_type = doc.fetched_url, doc.http_status, doc.content_type
+    row.raw, row.raw_size = zlib.compress(doc.raw, 6), len(doc.raw)
+    # A new version whose page lost its byline or language declaration keeps the earlier one.
+    row.author = doc.author or row.author
+    row.language = doc.language or row.language
 
 
 def _add_matches(session: Session, document_id: int, matches: Sequence[MatchFound]) -> None:

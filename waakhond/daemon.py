@@ -43,8 +43,6 @@ STOP_GRACE = timedelta(seconds=20)
 # A crawl past its timeout is hung, most likely on a download Scrapy's graceful stop would wait for.
 TIMEOUT_KILL_GRACE = timedelta(seconds=3)
 MISFIRE_GRACE = timedelta(minutes=5)
-# Crawl outcomes read back to judge failing; the window must cover the largest `health.failures`.
-OUTCOME_WINDOW = 100
 
 
 def make_notifier(settings: Settings) -> TelegramNotifier | ConsoleNotifier:
@@ -106,7 +104,8 @@ class Daemon:
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": int(MISFIRE_GRACE.total_seconds())},
         )
         now = datetime.now(UTC)
-        self._add_crawl_jobs(scheduler, now)
+        for source in self.config.sources:
+            self._schedule(scheduler, source, now)
         for job_id, func, every in (
             ("send-alerts", self.send, SEND_INTERVAL),
             ("heartbeat", self.heartbeat, HEARTBEAT_INTERVAL),
@@ -115,10 +114,6 @@ class Daemon:
         ):
             scheduler.add_job(func, "interval", seconds=int(every.total_seconds()), next_run_time=now, id=job_id)
         return scheduler
-
-    def _add_crawl_jobs(self, scheduler: AsyncIOScheduler, now: datetime) -> None:
-        for source in self.config.sources:
-            self._schedule(scheduler, source, now)
 
     def _schedule(self, scheduler: AsyncIOScheduler, source: Source, now: datetime) -> None:
         # Interval sources crawl at start; cron sources wait for their first slot.
@@ -160,10 +155,9 @@ class Daemon:
     # --- lifecycle --------------------------------------------------------------------------
 
     async def run(self) -> int:
-        stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, self._stop.set)
         for warning in self.config.warnings:
             logger.warning("config: %s", warning)
         self.abandon_stale_runs()
@@ -171,9 +165,8 @@ class Daemon:
         scheduler.start()
         loop.add_signal_handler(signal.SIGHUP, self.reload)
         logger.info("waakhond daemon started: %d sources, alerts via %s", len(self.config.sources), self._notifier_name())
-        await stop.wait()
+        await self._stop.wait()
         logger.info("stopping: no new crawls; letting running crawls and the send in flight finish")
-        self._stop.set()
         # APScheduler's shutdown would cancel running jobs mid-send; pause it and let them end instead.
         scheduler.pause()
         await self._stop_children()
@@ -188,15 +181,8 @@ class Daemon:
     def abandon_stale_runs(self) -> None:
         """Crawl runs left 'running' by a daemon that died; a source locked by a live crawl is left alone."""
         for source in self.config.sources:
-            try:
-                lock = acquire_source_lock(self.settings.lock_dir, source.name)
-            except SourceBusy:
-                continue
-            try:
-                n = repository.abandon_running_runs(self.engine, source.name, None, "crawl process ended without closing its record (found at daemon start)")
-            finally:
-                lock.close()
-            if n:
+            reason = "crawl process ended without closing its record (found at daemon start)"
+            if n := self._close_open_runs(source.name, None, reason, "failed"):
                 logger.warning("%d unfinished crawl run(s) of %s marked failed", n, source.name)
 
     @contextmanager
@@ -264,7 +250,7 @@ class Daemon:
             logger.warning("crawl of %s did not start (see its error above)", name)
         self.judge_health(source)
 
-    def _close_open_runs(self, name: str, launched: datetime, reason: str, outcome: str) -> int:
+    def _close_open_runs(self, name: str, launched: datetime | None, reason: str, outcome: str) -> int:
         """Close runs of this source still 'running' with ``outcome``, once no process holds its lock.
 
         A crawl process that was killed, or stopped before Scrapy closed the spider, leaves its
@@ -285,7 +271,7 @@ class Daemon:
     def judge_health(self, source: Source, now: datetime | None = None) -> None:
         now = now or utcnow()
         health = self.config.health
-        outcomes = repository.recent_outcomes(self.engine, source.name, max(health.failures, 1))
+        outcomes = repository.recent_outcomes(self.engine, source.name, health.failures)
         verdict = evaluate(outcomes, repository.new_document_times(self.engine, source.name), now, health)
         current = repository.health_of(self.engine, source.name)
         previous = current.state if current else "ok"
