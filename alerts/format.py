@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import html
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from storage.repository import PendingAlert
+from storage.repository import OVERDUE, PendingAlert
+from waakhond.config import AMSTERDAM
 
 # Telegram's limit counts characters after entity parsing: tags do not count, "&amp;" counts as one.
 MAX_MESSAGE_CHARS = 4096
 SNIPPET_CHARS = 400
 TITLE_CHARS = 300
-_AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+PAIR_CHARS = 600
+
+# What an alert about a Kamervraag document is about: its headline, by the document's role or the event.
+CASE_HEADLINES = {
+    "question": "Nieuwe Kamervragen",
+    "postponement": "Uitstel van antwoord op Kamervragen",
+    "answer": "Antwoord op Kamervragen",
+    OVERDUE: "Kamervragen niet beantwoord binnen de termijn",
+}
+
+# A line of a message: its text and how it is shown ("b" bold, "i" italic, "a" the link, "" plain).
+Line = tuple[str, str]
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -23,36 +35,58 @@ def _shorten(text: str, limit: int) -> str:
     return (cut[:space] if space > limit // 2 else cut) + "…"
 
 
-def _parts(alert: PendingAlert) -> tuple[str, str, str, str, str]:
-    title = _shorten(alert.title or alert.url, TITLE_CHARS)
-    when = alert.published_at.astimezone(_AMSTERDAM).strftime("%d-%m-%Y %H:%M") if alert.published_at else "datum onbekend"
-    meta = f"{alert.source} · {when}"
+def _day(moment: datetime | None) -> str:
+    return moment.astimezone(AMSTERDAM).strftime("%d-%m-%Y") if moment else "onbekend"
+
+
+def _lines(alert: PendingAlert) -> list[Line]:
+    when = alert.published_at.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M") if alert.published_at else "datum onbekend"
     terms = ", ".join(dict.fromkeys(m.term for m in alert.matches)) or "-"
-    fixed = len(title) + len(meta) + len("Trefwoorden: ") + len(terms) + len(alert.url) + 8
-    snippet = _shorten(alert.text, max(0, min(SNIPPET_CHARS, MAX_MESSAGE_CHARS - fixed)))
-    return title, meta, terms, snippet, alert.url
+    case = alert.case
+    if case is None:
+        head: list[Line] = [(_shorten(alert.title or alert.url, TITLE_CHARS), "b"), (f"{alert.source} · {when}", "i")]
+        body: list[Line] = []
+    else:
+        headline = CASE_HEADLINES[OVERDUE if alert.event == OVERDUE else case.role]
+        head = [(_shorten(f"{headline}: {case.subject or alert.title}", TITLE_CHARS), "b"), (f"{alert.source} · {when}", "i")]
+        asked = f"{case.number} · gesteld door {', '.join(case.submitters) or 'onbekend'}"
+        body = [(asked + (f" aan de {case.addressee}" if case.addressee else ""), "")]
+        if alert.event == OVERDUE:
+            body.append((f"Ingediend {_day(case.submitted_at)}; termijn verstreken op {_day(case.due_at)}", ""))
+        elif case.role == "question":
+            body.append((f"Antwoord uiterlijk {_day(case.due_at)}", ""))
+        elif case.role == "postponement":
+            body.append((f"Nieuwe termijn: {_day(case.due_at)}", ""))
+        elif case.role == "answer":
+            body.append((f"Beantwoord door {case.answerer or 'onbekend'}", ""))
+            if case.first_pair is not None:
+                number, question, answer = case.first_pair
+                body.append((f"Vraag {number}: {_shorten(question, PAIR_CHARS)}", "i"))
+                body.append((f"Antwoord {number}: {_shorten(answer or '(geen antwoord)', PAIR_CHARS)}", ""))
+    lines = head + body + [(f"Trefwoorden: {terms}", "")]
+    fixed = sum(len(text) + 1 for text, _ in lines) + len(alert.url)
+    if case is None or case.first_pair is None:
+        snippet = _shorten(alert.text, max(0, min(SNIPPET_CHARS, MAX_MESSAGE_CHARS - fixed)))
+        if snippet:
+            lines.append((snippet, ""))
+    lines.append((alert.url, "a"))
+    return lines
 
 
 def render_html(alert: PendingAlert) -> str:
     """The alert in Telegram's HTML parse mode, at most MAX_MESSAGE_CHARS visible characters."""
-    title, meta, terms, snippet, url = _parts(alert)
-    esc = lambda s: html.escape(s, quote=False)  # noqa: E731
-    lines = [
-        f"<b>{esc(title)}</b>",
-        f"<i>{esc(meta)}</i>",
-        f"Trefwoorden: {esc(terms)}",
-    ]
-    if snippet:
-        lines.append(esc(snippet))
-    lines.append(f'<a href="{html.escape(url, quote=True)}">{esc(url)}</a>')
-    return "\n".join(lines)
+    out = []
+    for text, style in _lines(alert):
+        shown = html.escape(text, quote=False)
+        if style == "a":
+            out.append(f'<a href="{html.escape(text, quote=True)}">{shown}</a>')
+        elif style:
+            out.append(f"<{style}>{shown}</{style}>")
+        else:
+            out.append(shown)
+    return "\n".join(out)
 
 
 def render_text(alert: PendingAlert) -> str:
     """The same alert as plain text, for the console."""
-    title, meta, terms, snippet, url = _parts(alert)
-    lines = [title, meta, f"Trefwoorden: {terms}"]
-    if snippet:
-        lines.append(snippet)
-    lines.append(url)
-    return "\n".join(lines)
+    return "\n".join(text for text, _ in _lines(alert))

@@ -52,6 +52,7 @@ ITEM_PIPELINES = {
     "crawlers.pipelines.extract.ExtractPipeline": 100,
     "crawlers.pipelines.classify.ClassifyPipeline": 200,
     "crawlers.pipelines.store.StorePipeline": 300,
+    "crawlers.pipelines.store_kamervraag.StoreKamervraagPipeline": 310,
 }
 EXTENSIONS = {"crawlers.extensions.crawl_run.CrawlRunRecorder": 500}
 

@@ -1,8 +1,10 @@
 """Errors of the processing stages.
 
 PipelineError
- └── ExtractionError
-      └── EmptyExtraction   trafilatura found no main text in the page
+ ├── ExtractionError
+ │    └── EmptyExtraction   trafilatura found no main text in the page
+ └── PublicationError       a KOOP publication or SRU response that cannot be read (malformed,
+                            truncated, no questions, no text, an SRU diagnostic)
 """
 
 from __future__ import annotations
@@ -17,4 +19,8 @@ class ExtractionError(PipelineError):
 
 
 class EmptyExtraction(ExtractionError):
+    pass
+
+
+class PublicationError(PipelineError):
     pass

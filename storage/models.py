@@ -1,4 +1,4 @@
-"""SQLModel tables of the archive: sources, documents, matches, the alert outbox and crawl runs."""
+"""SQLModel tables of the archive: sources, documents, matches, Kamervragen cases, the alert outbox and crawl runs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -119,11 +120,11 @@ class Match(SQLModel, table=True):
 
 
 class OutboxEntry(SQLModel, table=True):
-    """One alert owed to one chat for one document; the sender works through these."""
+    """One alert owed to one chat for one event of one document; the sender works through these."""
 
     __tablename__ = "alert_outbox"
     __table_args__ = (
-        UniqueConstraint("document_id", "chat_id", name="uq_alert_outbox_document_chat"),
+        UniqueConstraint("document_id", "chat_id", "event", name="uq_alert_outbox_document_chat_event"),
         Index("ix_alert_outbox_due", "status", "next_attempt_at"),
     )
 
@@ -132,7 +133,10 @@ class OutboxEntry(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     chat_id: str = Field(sa_column=Column(String(64), nullable=False))
-    status: str = Field(sa_column=Column(String(16), nullable=False))  # pending | sent | failed
+    # "new" for a new document; "overdue" when a Kamervraag passed its answer deadline.
+    event: str = Field(default="new", sa_column=Column(String(16), nullable=False, server_default="new"))
+    # pending | sending | sent | failed | cancelled (its document was withdrawn at the source before sending)
+    status: str = Field(sa_column=Column(String(16), nullable=False))
     attempts: int = Field(sa_column=Column(Integer, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
@@ -204,3 +208,110 @@ class DaemonState(SQLModel, table=True):
     stopped_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     # JSON object: job name -> next run time (ISO 8601)
     next_runs: str = Field(sa_column=Column(Text, nullable=False))
+
+
+# --- Kamervragen: written questions of the Tweede Kamer -----------------------------------------
+
+
+class KamervraagCase(SQLModel, table=True):
+    """A written-question case (Zaak "Schriftelijke vragen") with its status and answer clock."""
+
+    __tablename__ = "kamervraag_cases"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(sa_column=Column(Integer, ForeignKey("sources.id"), nullable=False, index=True))
+    zaak_id: str = Field(sa_column=Column(String(64), nullable=False, unique=True))  # the Tweede Kamer's GUID
+    number: str = Field(sa_column=Column(String(32), nullable=False, index=True))  # e.g. 2024Z16676
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    vergaderjaar: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    submitted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True, index=True))
+    # open | postponed | answered | overdue, since when, and the answer deadline while one runs
+    status: str = Field(sa_column=Column(String(16), nullable=False, index=True))
+    status_since: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True, index=True))
+    # Whether any of its documents matched a watchlist; only relevant cases are alerted on and listed.
+    relevant: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default="0"))
+    deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    api_modified: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class KamervraagActor(SQLModel, table=True):
+    """A person or office on a case: submitter (Indiener), co-submitter (Medeindiener) or addressee (Gericht aan)."""
+
+    __tablename__ = "kamervraag_actors"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("kamervraag_cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    relation: str = Field(sa_column=Column(String(32), nullable=False))
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    party: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    function: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    position: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class KamervraagDocument(SQLModel, table=True):
+    """One Tweede Kamer document of a case (question, postponement notice, answer), linked to its archived text."""
+
+    __tablename__ = "kamervraag_documents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("kamervraag_cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    tk_id: str = Field(sa_column=Column(String(64), nullable=False, unique=True))  # the Tweede Kamer's GUID
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, unique=True)
+    )
+    role: str = Field(sa_column=Column(String(16), nullable=False))  # question | postponement | answer
+    soort: str = Field(sa_column=Column(String(64), nullable=False))
+    number: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))  # e.g. 2024D48672
+    dated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    publication_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))  # kv-tk-… / ah-tk-…
+    # "publication" once the officielebekendmakingen text is stored; "metadata" until then.
+    text_source: str = Field(sa_column=Column(String(16), nullable=False))
+    answerer: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    api_modified: str = Field(sa_column=Column(String(40), nullable=False))
+    deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class KamervraagPair(SQLModel, table=True):
+    """A numbered question of a case document, with the answer given to it."""
+
+    __tablename__ = "kamervraag_pairs"
+    __table_args__ = (UniqueConstraint("kamervraag_document_id", "number", name="uq_kamervraag_pairs_document_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kamervraag_document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("kamervraag_documents.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    number: int = Field(sa_column=Column(Integer, nullable=False))
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    answer: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class KamervraagStatusChange(SQLModel, table=True):
+    """Each status a case entered, with the date it took effect."""
+
+    __tablename__ = "kamervraag_status_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("kamervraag_cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class SyncCursor(SQLModel, table=True):
+    """Where an incremental source's sync stands (e.g. the last ApiGewijzigdOp stored), to resume after a restart."""
+
+    __tablename__ = "sync_cursors"
+
+    source_name: str = Field(sa_column=Column(String(64), primary_key=True))
+    cursor: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

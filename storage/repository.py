@@ -28,7 +28,8 @@ from storage.models import (
     utcnow,
 )
 
-PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
+NEW, OVERDUE = "new", "overdue"  # alert events
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,24 @@ class PendingAlert:
     published_at: datetime | None
     text: str
     matches: tuple[MatchFound, ...]
+    event: str = NEW
+    case: CaseInfo | None = None  # for Kamervragen documents
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    """What an alert about a Kamervraag document tells about its case."""
+
+    number: str
+    subject: str
+    role: str  # of the alerted document: question | postponement | answer
+    status: str
+    submitted_at: datetime | None
+    due_at: datetime | None
+    submitters: tuple[str, ...]  # "Name (Party)"
+    addressee: str | None
+    answerer: str | None
+    first_pair: tuple[int, str, str | None] | None  # of the alerted answer: number, question, answer
 
 
 @dataclass(frozen=True)
@@ -176,6 +195,21 @@ def _store_version(
     assert existing.id is not None
     if existing.content_hash == doc.content_hash:
         return StoreResult(stored=False, document_id=existing.id, version=existing.version)
+    _archive_version(session, existing, doc)
+    session.execute(delete(Match).where(Match.document_id == existing.id))
+    _add_matches(session, existing.id, matches)
+    already = set(
+        session.execute(
+            select(OutboxEntry.chat_id).where(OutboxEntry.document_id == existing.id, OutboxEntry.event == NEW)
+        ).scalars()
+    )
+    queued = _queue_alerts(session, existing.id, chat_ids, already)
+    return StoreResult(stored=False, document_id=existing.id, alerts_queued=queued, updated=True, version=existing.version)
+
+
+def _archive_version(session: Session, existing: Document, doc: NewDocument) -> None:
+    """Keep the document's current text as a version and make ``doc``'s content the current one."""
+    assert existing.id is not None
     session.add(
         DocumentVersion(
             document_id=existing.id,
@@ -191,11 +225,6 @@ def _store_version(
     existing.version += 1
     existing.updated_at = doc.fetched_at
     _set_content(existing, doc)
-    session.execute(delete(Match).where(Match.document_id == existing.id))
-    _add_matches(session, existing.id, matches)
-    already = set(session.execute(select(OutboxEntry.chat_id).where(OutboxEntry.document_id == existing.id)).scalars())
-    queued = _queue_alerts(session, existing.id, chat_ids, already)
-    return StoreResult(stored=False, document_id=existing.id, alerts_queued=queued, updated=True, version=existing.version)
 
 
 def _set_content(row: Document, doc: NewDocument) -> None:
@@ -214,12 +243,17 @@ def _add_matches(session: Session, document_id: int, matches: Sequence[MatchFoun
         session.add(Match(document_id=document_id, watchlist=m.watchlist, term=m.term, count=m.count))
 
 
-def _queue_alerts(session: Session, document_id: int, chat_ids: Sequence[str], already: set[str]) -> int:
+def _queue_alerts(
+    session: Session, document_id: int, chat_ids: Sequence[str], already: set[str], event: str = "new"
+) -> int:
     now = utcnow()
     new = [c for c in dict.fromkeys(chat_ids) if c not in already]
     for chat_id in new:
         session.add(
-            OutboxEntry(document_id=document_id, chat_id=chat_id, status=PENDING, attempts=0, created_at=now, next_attempt_at=now)
+            OutboxEntry(
+                document_id=document_id, chat_id=chat_id, event=event, status=PENDING, attempts=0, created_at=now,
+                next_attempt_at=now,
+            )
         )
     return len(new)
 
@@ -282,6 +316,10 @@ def _load_alerts(engine: Engine, outbox_ids: list[int]) -> list[PendingAlert]:
             .order_by(OutboxEntry.created_at, OutboxEntry.id)
         ).all()
         matches = _matches_by_document(session, {doc.id for _, doc, _ in rows})
+        # storage.kamervragen builds on this module's helpers, so it is imported here, not at the top.
+        from storage.kamervragen import case_infos
+
+        cases = case_infos(session, {doc.id for _, doc, _ in rows if doc.id is not None})
         return [
             PendingAlert(
                 outbox_id=entry.id,
@@ -294,6 +332,8 @@ def _load_alerts(engine: Engine, outbox_ids: list[int]) -> list[PendingAlert]:
                 published_at=doc.published_at,
                 text=doc.text,
                 matches=tuple(matches.get(doc.id, ())),
+                event=entry.event,
+                case=cases.get(doc.id) if doc.id is not None else None,
             )
             for entry, doc, source_name in rows
         ]

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -19,7 +19,8 @@ from alerts.sender import SendReport, send_due
 from storage import repository
 from storage.engine import open_database
 from storage.errors import StorageError
-from waakhond.config import Config, Settings, format_duration, load_config
+from pipeline.case_clock import STATUSES
+from waakhond.config import AMSTERDAM, Config, Settings, format_duration, load_config
 from waakhond.errors import WaakhondError
 from waakhond.logsetup import configure_logging
 
@@ -154,7 +155,8 @@ def crawl(app: App, source: str | None, all_sources: bool) -> None:
         runs = run_crawls(app.settings, app.config, app.engine, names, app.verbose)
     for run in runs:
         line = (
-            f"{run.source_name}: {run.outcome}: {run.entries_seen} feed entries, {run.items_stored} stored, "
+            f"{run.source_name}: {run.outcome}: {run.entries_seen} {_entries(app.config, run.source_name)}, "
+            f"{run.items_stored} stored, "
             f"{run.items_updated} updated, {run.items_relevant} relevant, {run.alerts_queued} alerts queued"
         )
         click.echo(line + (f" ({run.message})" if run.message else ""))
@@ -286,6 +288,132 @@ def search(app: App, query: str, as_json: bool, limit: int) -> None:
             click.echo(f"{when}  {hit.source:16} {hit.title}{edited}\n            {hit.url}")
     if not hits and not as_json:
         click.echo("no documents found", err=True)
+
+
+@cli.command("kamervragen")
+@click.option(
+    "--status",
+    "status_filter",
+    type=click.Choice(STATUSES),
+    help="Only cases with this status (open, postponed, answered, overdue).",
+)
+@click.option("--all", "include_irrelevant", is_flag=True, help="Also cases that match no watchlist.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per case and line.")
+@click.pass_obj
+@user_errors
+def kamervragen_command(app: App, status_filter: str | None, include_irrelevant: bool, as_json: bool) -> None:
+    """List the written questions (Kamervragen) that match a watchlist, with their status and answer clock.
+
+    Example: waakhond kamervragen --status overdue
+    """
+    from storage.kamervragen import list_cases
+
+    now = datetime.now(UTC)
+    cases = list_cases(app.engine, status=status_filter, relevant_only=not include_irrelevant)
+    for case in cases:
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {
+                        "number": case.number,
+                        "subject": case.subject,
+                        "status": case.status,
+                        "status_since": _iso(case.status_since),
+                        "submitted": _iso(case.submitted_at),
+                        "due": _iso(case.due_at),
+                        "days_left": _days_left(case.due_at, now),
+                        "submitters": list(case.submitters),
+                        "addressee": case.addressee,
+                        "relevant": case.relevant,
+                        "documents": [
+                            {"role": d.role, "kind": d.soort, "number": d.number, "date": _iso(d.dated_at),
+                             "url": d.url, "deleted": d.deleted}
+                            for d in case.documents
+                        ],
+                        "history": [{"status": s, "since": _iso(at)} for s, at in case.history],
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            clock = _clock_text(case.status, case.status_since, case.due_at, now)
+            people = ", ".join(case.submitters) or "?"
+            click.echo(f"{case.number}  {case.status:9} {clock}\n    {case.subject}\n    {people}"
+                       + (f" -> {case.addressee}" if case.addressee else ""))
+    if not cases and not as_json:
+        click.echo("no cases found", err=True)
+
+
+def _entries(config: Config, source_name: str) -> str:
+    """What a source's crawl counts: entries of a feed, records of an API."""
+    return "records" if config.source(source_name).kind == "kamervragen" else "feed entries"
+
+
+def _days_left(due: datetime | None, now: datetime) -> int | None:
+    return None if due is None else (due - now).days
+
+
+def _clock_text(status: str, since: datetime | None, due: datetime | None, now: datetime) -> str:
+    day = lambda moment: moment.astimezone(AMSTERDAM).strftime("%Y-%m-%d") if moment else "?"  # noqa: E731
+    if status == "answered":
+        return f"answered {day(since)}"
+    if status == "overdue":
+        return f"overdue since {day(due)} ({(now - due).days if due else '?'} days)"
+    left = _days_left(due, now)
+    return f"answer due {day(due)} ({left} days left)" + (f", postponed {day(since)}" if status == "postponed" else "")
+
+
+@cli.group()
+def backfill() -> None:
+    """Load history that regular crawls do not reach."""
+
+
+@backfill.command("kamervragen")
+@click.option(
+    "--since", required=True, metavar="DATE", type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Load every written-question document dated from DATE (YYYY-MM-DD) on.",
+)
+@click.option("--source", "source_name", metavar="NAME",
+              help="The kamervragen source to backfill (default: the only one configured).")
+@click.pass_obj
+@user_errors
+def backfill_kamervragen(app: App, since: datetime, source_name: str | None) -> None:
+    """Load Kamervragen history from DATE on into the archive, without alerts, with a progress bar.
+
+    The regular sync is not disturbed: it keeps its own position.
+
+    Example: waakhond backfill kamervragen --since 2024-01-01
+    """
+    from waakhond.crawl_runner import run_crawls
+
+    candidates = [s for s in app.config.sources if s.kind == "kamervragen"]
+    if source_name:
+        source = app.config.source(source_name)
+        if source.kind != "kamervragen":
+            raise click.UsageError(f"{source_name} is a {source.kind} source, not a kamervragen source")
+    elif len(candidates) == 1:
+        source = candidates[0]
+    else:
+        names = ", ".join(s.name for s in candidates) or "none"
+        raise click.UsageError(f"give --source NAME (kamervragen sources configured: {names})")
+    args = {"since": since.date().isoformat()}
+    if sys.stderr.isatty():
+        with click.progressbar(length=1, label=f"backfill {source.name}", file=sys.stderr, show_pos=True) as bar:
+
+            def progress(done: int, total: int | None) -> None:
+                bar.length = max(total or 0, done, 1)
+                bar.update(done - bar.pos)
+
+            runs = run_crawls(app.settings, app.config, app.engine, [source.name], app.verbose, spider_args=args,
+                              on_record=progress)
+    else:
+        runs = run_crawls(app.settings, app.config, app.engine, [source.name], app.verbose, spider_args=args)
+    for run_ in runs:
+        click.echo(f"{run_.source_name}: {run_.outcome}: {run_.entries_seen} records, {run_.items_stored} stored, "
+                   f"{run_.items_updated} updated, {run_.items_relevant} relevant"
+                   + (f" ({run_.message})" if run_.message else ""))
+    if not runs or any(r.outcome == "failed" for r in runs):
+        raise click.ClickException(f"backfill of {source.name} failed")
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -24,7 +24,9 @@ MIN_INTERVAL = timedelta(seconds=1)
 # Shorter than this is accepted but warned about: outlets rarely update feeds more often.
 POLITE_INTERVAL = timedelta(minutes=5)
 DEFAULT_TIMEOUT = timedelta(minutes=20)
-SOURCE_KINDS = ("feed",)
+SOURCE_KINDS = ("feed", "kamervragen")
+# Where the published text of Kamervragen is looked up: KOOP's SRU service for officielebekendmakingen.
+DEFAULT_PUBLICATIONS_URL = "https://repository.overheid.nl/sru"
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -54,6 +56,8 @@ class Source:
     interval: timedelta = DEFAULT_INTERVAL
     cron: str | None = None  # a crontab expression (Europe/Amsterdam); replaces interval when set
     timeout: timedelta = DEFAULT_TIMEOUT  # a crawl running longer is killed and recorded as failed
+    # kamervragen sources: the SRU endpoint where the questions' and answers' published texts are found
+    publications_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -309,7 +313,7 @@ class _Checker:
 
     def source(self, i: int, table: dict[str, Any]) -> Source | None:
         where = f"sources[{i}]"
-        self.unknown_keys(table, f"{where}.", {"name", "kind", "url", "interval", "cron", "timeout"})
+        self.unknown_keys(table, f"{where}.", {"name", "kind", "url", "interval", "cron", "timeout", "publications_url"})
         before = len(self.problems)
         name = self.string(table, "name", where)
         if name is not None and not _NAME_RE.match(name):
@@ -339,10 +343,21 @@ class _Checker:
         timeout = DEFAULT_TIMEOUT
         if "timeout" in table:
             timeout = self.duration(table["timeout"], f"{where}.timeout") or timeout
+        publications_url = None
+        if kind == "kamervragen":
+            publications_url = self.string(table, "publications_url", where, required=False) or DEFAULT_PUBLICATIONS_URL
+            parts = urlsplit(publications_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                self.problem(f"{where}.publications_url", f"{publications_url!r} is not an http(s) URL")
+        elif "publications_url" in table:
+            self.problem(f"{where}.publications_url", "only kamervragen sources have a publications_url")
         if len(self.problems) > before:
             return None
         assert name and kind and url
-        return Source(name=name, kind=kind, url=url, interval=interval, cron=cron, timeout=timeout)
+        return Source(
+            name=name, kind=kind, url=url, interval=interval, cron=cron, timeout=timeout,
+            publications_url=publications_url,
+        )
 
     def crontab(self, value: Any, key: str) -> str | None:
         if not isinstance(value, str):

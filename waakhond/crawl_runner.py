@@ -7,10 +7,10 @@ import os
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from scrapy import Spider, signals
-from scrapy.crawler import AsyncCrawlerProcess
+from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import Settings as ScrapySettings
 from scrapy.utils.project import get_project_settings
 from sqlalchemy import Engine
@@ -59,10 +59,14 @@ def run_crawls(
     names: list[str],
     verbose: int = 0,
     on_finished: Callable[[str], None] | None = None,
+    spider_args: dict[str, Any] | None = None,
+    on_record: Callable[[int, int | None], None] | None = None,
 ) -> list[CrawlRun]:
     """Crawl the named sources at once; returns their crawl-run records.
 
-    ``on_finished`` is called with each source's name as its crawl ends (for progress display).
+    ``on_finished`` is called with each source's name as its crawl ends, ``on_record`` with the number of
+    records handled so far and the total the source announced (for progress display). ``spider_args``
+    are passed to every spider (``since`` for a Kamervragen backfill).
 
     Raises:
         SourceBusy: one of the sources is being crawled by another process.
@@ -79,7 +83,11 @@ def run_crawls(
                 # Scrapy holds signal receivers weakly; the crawler keeps this one alive.
                 crawler.waakhond_progress = _Progress(on_finished)  # type: ignore[attr-defined]
                 crawler.signals.connect(crawler.waakhond_progress.spider_closed, signal=signals.spider_closed)
-            process.crawl(crawler)
+            if on_record is not None:
+                crawler.waakhond_records = _RecordProgress(crawler, on_record)  # type: ignore[attr-defined]
+                for signal in (signals.item_scraped, signals.item_dropped):
+                    crawler.signals.connect(crawler.waakhond_records.item_done, signal=signal)
+            process.crawl(crawler, **(spider_args or {}))
         process.start()
     runs = []
     for crawler in crawlers:
@@ -96,3 +104,15 @@ class _Progress:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self.callback(spider.name)
+
+
+class _RecordProgress:
+    def __init__(self, crawler: Crawler, callback: Callable[[int, int | None], None]) -> None:
+        self.crawler = crawler
+        self.callback = callback
+        self.done = 0
+
+    def item_done(self, item: Any) -> None:
+        self.done += 1
+        assert self.crawler.stats is not None
+        self.callback(self.done, self.crawler.stats.get_value("waakhond/records/total"))

@@ -24,8 +24,9 @@ from sqlalchemy import Engine
 from alerts.console import ConsoleNotifier
 from alerts.errors import NotifierUnavailable
 from alerts.sender import Notifier, send_due
+from alerts.routing import recipients
 from alerts.telegram import TelegramNotifier
-from storage import repository
+from storage import kamervragen, repository
 from storage.models import CrawlRun, utcnow
 from waakhond.config import AMSTERDAM, Config, Settings, Source, load_config
 from waakhond.crawl_runner import acquire_source_lock
@@ -110,6 +111,7 @@ class Daemon:
             ("send-alerts", self.send, SEND_INTERVAL),
             ("heartbeat", self.heartbeat, HEARTBEAT_INTERVAL),
             ("silence-check", self.check_silence, SILENCE_CHECK_INTERVAL),
+            ("kamervragen-deadlines", self.check_deadlines, SILENCE_CHECK_INTERVAL),
             ("prune-http-cache", self.prune_cache, CACHE_PRUNE_INTERVAL),
         ):
             scheduler.add_job(func, "interval", seconds=int(every.total_seconds()), next_run_time=now, id=job_id)
@@ -292,6 +294,18 @@ class Daemon:
     async def check_silence(self) -> None:
         for source in list(self.config.sources):
             self.judge_health(source)
+
+    async def check_deadlines(self) -> None:
+        """Written questions pass their answer deadline without any record arriving: move them to overdue."""
+        if not any(s.kind == "kamervragen" for s in self.config.sources):
+            return
+        now = datetime.now(UTC)
+        subscriptions = self.config.subscriptions
+        overdue = kamervragen.check_overdue(
+            self.engine, lambda watchlists: recipients(subscriptions, watchlists), now, now - kamervragen.ALERT_HORIZON
+        )
+        if overdue:
+            logger.info("Kamervragen past their answer deadline: %s", ", ".join(overdue))
 
     async def send(self) -> None:
         if self._stop.is_set():

@@ -27,12 +27,21 @@ def summarize(stats: dict[str, object], finish_reason: str | None) -> dict[str, 
     failed_status = {k.rsplit("/", 1)[1]: n(k) for k in stats if k.startswith("waakhond/articles/failed_status/")}
     article_failures = n("waakhond/articles/failed")
     empty_drops = n("item_dropped_reasons_count/EmptyPage")
-    errors = article_failures + empty_drops + n("waakhond/feed/failed") + n("spider_exceptions/count") + n(
-        "item_error_count"
+    source_failed = n("waakhond/feed/failed") or n("waakhond/api/failed")
+    errors = (
+        article_failures + empty_drops + source_failed + n("waakhond/records/skipped") + n("spider_exceptions/count")
+        + n("item_error_count")
     )
     problems = []
     if n("waakhond/feed/failed"):
         problems.append("feed unusable")
+    if n("waakhond/api/failed"):
+        problems.append("API page unusable")
+    if n("waakhond/records/skipped"):
+        problems.append(f"{n('waakhond/records/skipped')} record(s) skipped")
+    if n("waakhond/publications/missing"):
+        # Not an error: officielebekendmakingen publishes some time after the Tweede Kamer registers a document.
+        problems.append(f"{n('waakhond/publications/missing')} publication(s) not found yet")
     if article_failures:
         detail = ", ".join(f"HTTP {code}: {count}" for code, count in sorted(failed_status.items()))
         problems.append(f"{article_failures} article page(s) failed" + (f" ({detail})" if detail else ""))
@@ -46,7 +55,7 @@ def summarize(stats: dict[str, object], finish_reason: str | None) -> dict[str, 
     if finish_reason == "shutdown":
         # Stopped on purpose (SIGTERM, Ctrl-C): not the source's fault, so not counted against its health.
         outcome = "interrupted"
-    elif n("waakhond/feed/failed") or finish_reason not in (None, "finished"):
+    elif source_failed or finish_reason not in (None, "finished"):
         outcome = "failed"
     elif errors or n("waakhond/extract/empty"):
         outcome = "partial"
@@ -57,7 +66,7 @@ def summarize(stats: dict[str, object], finish_reason: str | None) -> dict[str, 
     )
     return {
         "outcome": outcome,
-        "entries_seen": n("waakhond/feed/entries"),
+        "entries_seen": n("waakhond/feed/entries") + n("waakhond/records"),
         "items_stored": n("waakhond/stored"),
         "items_relevant": n("waakhond/relevant"),
         "items_updated": n("waakhond/updated"),

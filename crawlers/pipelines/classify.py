@@ -1,4 +1,4 @@
-"""Item pipeline: records which watchlist terms occur in the article (pipeline.classify)."""
+"""Item pipeline: records which watchlist terms occur in an article or Kamervraag document (pipeline.classify)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Self
 from scrapy.crawler import Crawler
 
 from crawlers.context import crawl_context
-from crawlers.items import ArticleItem
+from crawlers.items import ArticleItem, KamervraagItem
 from pipeline.classify import Classifier
 
 
@@ -20,6 +20,9 @@ class ClassifyPipeline:
         config = crawl_context(crawler.settings).config
         return cls(Classifier((w.name, w.terms) for w in config.watchlists))
 
-    def process_item(self, item: ArticleItem) -> ArticleItem:
-        item.matches = self.classifier.classify(item.title, item.text)
+    def process_item(self, item: ArticleItem | KamervraagItem) -> ArticleItem | KamervraagItem:
+        if isinstance(item, KamervraagItem):
+            item.matches = self.classifier.classify(*item.texts())
+        else:
+            item.matches = self.classifier.classify(item.title, item.text)
         return item

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Self
+from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
@@ -25,7 +25,9 @@ class ExtractPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler.stats)
 
-    def process_item(self, item: ArticleItem) -> ArticleItem:
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem):
+            return item
         try:
             extracted = extract(item.html, item.fetched_url)
         except ExtractionError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
@@ -34,7 +34,9 @@ class StorePipeline:
     def open_spider(self) -> None:
         self.source_id = repository.ensure_source(self.engine, self.source.name, self.source.kind, self.source.url)
 
-    def process_item(self, item: ArticleItem) -> ArticleItem:
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem):
+            return item
         assert self.source_id is not None and item.text and item.text_origin and item.content_hash
         matches = [repository.MatchFound(m.watchlist, m.term, m.count) for m in item.matches]
         result = repository.store_document(

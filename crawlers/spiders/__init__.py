@@ -3,5 +3,9 @@
 from __future__ import annotations
 
 from crawlers.spiders.feed import FeedSpider
+from crawlers.spiders.kamervragen import KamervragenSpider
 
-SPIDER_KINDS = {"feed": FeedSpider}
+SPIDER_KINDS: dict[str, type[FeedSpider] | type[KamervragenSpider]] = {
+    "feed": FeedSpider,
+    "kamervragen": KamervragenSpider,
+}

@@ -175,14 +175,14 @@ class FeedSpider(Spider):
 
     def feed_failed(self, failure: Failure) -> None:
         self.crawler.stats.set_value("waakhond/feed/failed", 1)
-        self.logger.error("feed %s could not be fetched: %s", failure.request.url, _reason(failure))
+        self.logger.error("feed %s could not be fetched: %s", failure.request.url, failure_reason(failure))
 
     def article_failed(self, failure: Failure) -> None:
         stats = self.crawler.stats
         stats.inc_value("waakhond/articles/failed")
         if failure.check(HttpError):
             stats.inc_value(f"waakhond/articles/failed_status/{failure.value.response.status}")
-        self.logger.warning("article %s skipped: %s", failure.request.url, _reason(failure))
+        self.logger.warning("article %s skipped: %s", failure.request.url, failure_reason(failure))
 
 
 def _is_utf8(body: bytes) -> bool:
@@ -193,7 +193,8 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
-def _reason(failure: Failure) -> str:
+def failure_reason(failure: Failure) -> str:
+    """A failed request's reason for the log: "HTTP 503" or the exception."""
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
     return f"{failure.type.__name__}: {failure.getErrorMessage()}"

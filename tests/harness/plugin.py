@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.fake_parliament import FakeParliament
 from tests.harness.fake_telegram import FakeBotAPI
 from tests.harness.fixture_site import FixtureSite
 
@@ -36,3 +37,15 @@ def fake_telegram() -> Iterator[FakeBotAPI]:
     finally:
         api.stop()
     api.check()
+
+
+@pytest.fixture
+def fake_parliament() -> Iterator[FakeParliament]:
+    """Fake Tweede Kamer OData API + KOOP SRU/FRBR repository, empty; point the spider at its ``base_url``."""
+    fake = FakeParliament()
+    fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+    fake.check()
