@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.case_clock import ANSWER, OVERDUE, QUESTION, CaseClock, CaseEvent, case_clock
@@ -251,7 +251,7 @@ def _upsert_case(session: Session, source_id: int, record: CaseRecord, api_modif
     assert case.id is not None
     if record.actors:
         # The latest record's actors are the case's actors: a correction may add or remove a co-submitter.
-        session.query(KamervraagActor).filter(KamervraagActor.case_id == case.id).delete()
+        session.execute(delete(KamervraagActor).where(KamervraagActor.case_id == case.id))
         for position, actor in enumerate(record.actors):
             session.add(
                 KamervraagActor(
@@ -290,12 +290,11 @@ def _upsert_document(
         document = session.get(Document, row.document_id)
         assert document is not None
         action = "unchanged"
-        if record.text_source == "metadata" and row.text_source == "publication":
-            # The published text stays; a metadata-only record (a re-sent correction) does not replace it.
-            pass
-        elif document.content_hash != doc.content_hash:
+        # The published text stays: a record whose publication could not be fetched this time does not replace it.
+        keeps_publication = record.text_source == "metadata" and row.text_source == "publication"
+        if not keeps_publication and document.content_hash != doc.content_hash:
             _archive_version(session, document, doc)
-            session.query(Match).filter(Match.document_id == document.id).delete()
+            session.execute(delete(Match).where(Match.document_id == document.id))
             assert document.id is not None
             _add_matches(session, document.id, record.matches)
             row.text_source = record.text_source
@@ -313,7 +312,7 @@ def _upsert_document(
     session.flush()
     assert row.id is not None and document.id is not None
     if record.pairs:
-        session.query(KamervraagPair).filter(KamervraagPair.kamervraag_document_id == row.id).delete()
+        session.execute(delete(KamervraagPair).where(KamervraagPair.kamervraag_document_id == row.id))
         for number, question, answer in record.pairs:
             session.add(KamervraagPair(kamervraag_document_id=row.id, number=number, question=question, answer=answer))
     return action, document.id

@@ -134,7 +134,9 @@ class KamervragenSpider(Spider):
         item.publication_problem = fetched.problem
         if fetched.problem:
             self.crawler.stats.inc_value("waakhond/publications/missing")
-            self.logger.warning("document %s (%s): %s; stored from its metadata for now",
+            # Old documents in a backfill often have no kv-tk publication: one line each is enough at info.
+            log = self.logger.info if self.backfill else self.logger.warning
+            log("document %s (%s): %s; stored from its metadata for now",
                                 record.number or record.id, record.kind, fetched.problem)
         else:
             self.crawler.stats.inc_value("waakhond/publications/fetched")

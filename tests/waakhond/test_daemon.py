@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from storage.engine import open_database
 from storage.models import CrawlRun
 from tests.harness.commands import ROOT, feed_source, run_waakhond
+from tests.harness.fake_parliament import FakeParliament, question_record
 from tests.harness.fake_telegram import FakeBotAPI
 from tests.harness.fixture_site import FixtureSite
 from waakhond.crawl_runner import acquire_source_lock
@@ -141,3 +143,32 @@ def test_crawl_all_reports_progress_per_finished_source(
                             timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['dagblad', 'stadsbericht'] ['dagblad', 'stadsbericht']"
+
+
+def test_daemon_follows_kamervragen_next_to_news(
+    tmp_path: Path, fixture_site: FixtureSite, fake_parliament: FakeParliament, fake_telegram: FakeBotAPI,
+    waakhond_env: dict[str, str],
+) -> None:
+    config = tmp_path / "w.toml"
+    config.write_text(
+        feed_source("dagblad", fixture_site.url("/dagblad/rss.xml"), 'interval = "1h"')
+        + f'[[sources]]\nname = "tweede-kamer"\nkind = "kamervragen"\nurl = "{fake_parliament.url("/OData/v5/")}"\n'
+        f'publications_url = "{fake_parliament.sru_url}"\ninterval = "1h"\n'
+        "[[subscriptions]]\nchat_id = 1001\n",
+        encoding="utf-8",
+    )
+    fake_parliament.add_publication(
+        "kv-tk-2026Z01003", (ROOT / "tests/fixtures/kamervragen/publications/kv-tk-2026Z01003.xml").read_bytes()
+    )
+    fake_parliament.add_document(
+        question_record("2026Z01003", "Clearview AI en de Nederlandse politie", date.today() - timedelta(days=1))
+    )
+    env = {**waakhond_env, "TELEGRAM_BOT_TOKEN": fake_telegram.token, "TELEGRAM_API_URL": fake_telegram.base_url}
+    with start_daemon(config, env) as proc:
+        try:
+            messages = fake_telegram.wait_for_messages(4, timeout=90)
+        finally:
+            _, err = stop(proc)
+    assert proc.returncode == 0, err
+    assert sum("Nieuwe Kamervragen: Clearview AI en de Nederlandse politie" in m["text"] for m in messages) == 1
+    assert "Traceback" not in err
