@@ -50,7 +50,7 @@ def _lines(alert: PendingAlert) -> list[Line]:
         headline = CASE_HEADLINES[OVERDUE if alert.event == OVERDUE else case.role]
         head = [(_shorten(f"{headline}: {case.subject or alert.title}", TITLE_CHARS), "b"), (f"{alert.source} · {when}", "i")]
         asked = f"{case.number} · gesteld door {', '.join(case.submitters) or 'onbekend'}"
-        body = [(asked + (f" aan de {case.addressee}" if case.addressee else ""), "")]
+        body = [(_shorten(asked + (f" aan de {case.addressee}" if case.addressee else ""), TITLE_CHARS), "")]
         if alert.event == OVERDUE:
             body.append((f"Ingediend {_day(case.submitted_at)}; termijn verstreken op {_day(case.due_at)}", ""))
         elif case.role == "question":
@@ -58,7 +58,7 @@ def _lines(alert: PendingAlert) -> list[Line]:
         elif case.role == "postponement":
             body.append((f"Nieuwe termijn: {_day(case.due_at)}", ""))
         elif case.role == "answer":
-            body.append((f"Beantwoord door {case.answerer or 'onbekend'}", ""))
+            body.append((_shorten(f"Beantwoord door {case.answerer or 'onbekend'}", TITLE_CHARS), ""))
             if case.first_pair is not None:
                 number, question, answer = case.first_pair
                 body.append((f"Vraag {number}: {_shorten(question, PAIR_CHARS)}", "i"))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -142,6 +143,7 @@ class ApiError(Exception):
     """A page of the API is unusable as a whole (not JSON, an OData error, no ``value`` array)."""
 
 
+_DATETIME_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]\d{2}:\d{2})")
 # Characters left readable in query values, as the API's own nextLinks show them.
 _QUERY_SAFE = "(),'=$"
 
@@ -163,7 +165,7 @@ def documents_url(base_url: str, version: ApiVersion, *, modified_since: str | N
     if modified_since is not None:
         conditions.append(f"{f['modified']} ge {_timestamp(modified_since)}")
     if dated_since is not None:
-        conditions.append(f"{f['date']} ge {dated_since.strftime('%Y-%m-%dT%H:%M:%SZ')}")
+        conditions.append(f"{f['date']} ge {dated_since.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}")
     expand = f"{f['cases']}($expand={f['case_actors']}),{f['versions']},{f['document_actors']}"
     query = {
         "$filter": " and ".join(conditions),
@@ -178,10 +180,10 @@ def documents_url(base_url: str, version: ApiVersion, *, modified_since: str | N
 
 def _timestamp(value: str) -> str:
     """A cursor value as an OData DateTimeOffset literal; refuses anything else (it is read back from the database)."""
-    parsed = parse_datetime(value)
-    if parsed is None:
-        raise ValueError(f"not a timestamp: {value!r}")
-    return value.strip()
+    value = value.strip()
+    if not _DATETIME_OFFSET.fullmatch(value) or parse_datetime(value) is None:
+        raise ValueError(f"not an OData DateTimeOffset: {value!r}")
+    return value
 
 
 def parse_datetime(value: Any) -> datetime | None:

@@ -206,7 +206,8 @@ def store_kamervraag(
                 .values(status=CANCELLED, last_error="withdrawn at the source")
             )
             case = session.get(KamervraagCase, row.case_id)
-            assert case is not None
+            assert case is not None and case.id is not None
+            case.relevant = bool(_case_watchlists(session, case.id))
             clock, queued = _refresh_case(session, case, now, route, alert_after)
             return KamervraagResult("deleted", clock.status, queued, case.relevant)
         assert record.case is not None and record.document is not None and record.role and record.soort
@@ -238,7 +239,8 @@ def _upsert_case(session: Session, source_id: int, record: CaseRecord, api_modif
     case = session.execute(select(KamervraagCase).where(KamervraagCase.zaak_id == record.zaak_id)).scalar_one_or_none()
     if case is None:
         case = KamervraagCase(
-            source_id=source_id, zaak_id=record.zaak_id, number=record.number, subject=record.subject, status="open",
+            # No status yet: the clock computed in the same transaction records the first one.
+            source_id=source_id, zaak_id=record.zaak_id, number=record.number, subject=record.subject, status="",
             created_at=now, updated_at=now,
         )
         session.add(case)
@@ -339,7 +341,7 @@ def _refresh_case(
     events = [CaseEvent(d.role, d.dated_at) for d in documents if d.dated_at is not None]
     clock = case_clock(case.submitted_at, events, now)
     case.due_at = clock.due_at
-    if clock.status == case.status and case.status_since is not None:
+    if (clock.status, clock.since) == (case.status, case.status_since):
         return clock, 0
     case.status, case.status_since = clock.status, clock.since
     session.add(KamervraagStatusChange(case_id=case.id, status=clock.status, at=clock.since or now, recorded_at=now))

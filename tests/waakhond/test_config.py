@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from waakhond.config import Settings, load_config, parse_config
+from waakhond.config import DEFAULT_PUBLICATIONS_URL, Settings, load_config, parse_config
 from waakhond.errors import ConfigError
 
 CONTRACT = """
@@ -219,3 +219,48 @@ def test_durations_are_shown_in_the_configs_notation() -> None:
     assert [format_duration(timedelta(seconds=s)) for s in (30, 900, 7200, 86400, 90, 0)] == [
         "30s", "15m", "2h", "1d", "90s", "0s"
     ]
+
+
+KAMERVRAGEN = """
+[[sources]]
+name = "tweede-kamer"
+kind = "kamervragen"
+url = "https://gegevensmagazijn.tweedekamer.nl/OData/v5/"
+"""
+
+
+def test_a_kamervragen_source_without_publications_url_gets_the_default() -> None:
+    (source,) = parse_config(KAMERVRAGEN, "w.toml").sources
+    assert (source.name, source.kind, source.url) == (
+        "tweede-kamer", "kamervragen", "https://gegevensmagazijn.tweedekamer.nl/OData/v5/"
+    )
+    assert source.publications_url == DEFAULT_PUBLICATIONS_URL == "https://repository.overheid.nl/sru"
+
+
+def test_a_kamervragen_source_with_its_own_publications_url() -> None:
+    config = parse_config(KAMERVRAGEN + 'publications_url = "  http://127.0.0.1:8080/sru  "\n', "w.toml")
+    assert config.sources[0].publications_url == "http://127.0.0.1:8080/sru"
+
+
+@pytest.mark.parametrize(
+    "value", ['"ftp://repository.overheid.nl/sru"', '"repository.overheid.nl/sru"', '"https://"', '""', "42"]
+)
+def test_a_bad_publications_url_is_named(value: str) -> None:
+    found = problems(KAMERVRAGEN + f"publications_url = {value}\n")
+    assert len(found) == 1 and found[0].startswith("w.toml: sources[0].publications_url: "), found
+
+
+def test_only_kamervragen_sources_have_a_publications_url() -> None:
+    found = problems(
+        '[[sources]]\nname="a"\nkind="feed"\nurl="https://a.nl/f"\npublications_url="https://repository.overheid.nl/sru"\n'
+    )
+    assert found == ["w.toml: sources[0].publications_url: only kamervragen sources have a publications_url"]
+    (feed,) = parse_config('[[sources]]\nname="a"\nkind="feed"\nurl="https://a.nl/f"\n', "w.toml").sources
+    assert feed.publications_url is None
+
+
+def test_the_shipped_config_has_one_kamervragen_source_on_odata_v5() -> None:
+    (source,) = [s for s in load_config(None).sources if s.kind == "kamervragen"]
+    assert "/OData/v5/" in source.url and source.url.startswith("https://gegevensmagazijn.tweedekamer.nl/")
+    assert source.publications_url == DEFAULT_PUBLICATIONS_URL
+    assert all(s.publications_url is None for s in load_config(None).sources if s.kind != "kamervragen")
