@@ -47,8 +47,6 @@ class KamervraagItem:
     publication: Publication | None = None
     publication_url: str | None = None
     publication_body: bytes | None = None
-    # Why no publication is attached (not published yet, unreadable, not looked up for this kind).
-    publication_problem: str | None = None
     # False for a retry of an older record or a backfill: storing it must not move the sync cursor.
     advance_cursor: bool = True
     backfill: bool = False  # history loaded on request: stored without alerts

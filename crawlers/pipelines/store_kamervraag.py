@@ -148,6 +148,8 @@ def kamervraag_record(item: KamervraagItem) -> kamervragen.KamervraagRecord:
 
 
 def _signer(record: TkDocument) -> str | None:
-    for actor in record.signers:
-        return f"{actor.function} {actor.name}" if actor.function else actor.name
-    return None
+    """Who signed the document, as the API lists its first signer: "minister van … J. de Vries"."""
+    actor = next(iter(record.signers), None)
+    if actor is None:
+        return None
+    return f"{actor.function} {actor.name}" if actor.function else actor.name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
@@ -131,7 +131,6 @@ class KamervragenSpider(Spider):
             return item  # seen before with its published text: nothing to fetch
         fetched = await self.fetch_publication(record)
         item.publication, item.publication_url, item.publication_body = fetched.publication, fetched.url, fetched.body
-        item.publication_problem = fetched.problem
         if fetched.problem:
             self.crawler.stats.inc_value("waakhond/publications/missing")
             # Old documents in a backfill often have no kv-tk publication: one line each is enough at info.
@@ -166,7 +165,11 @@ class KamervragenSpider(Spider):
         if not found:
             return PublicationFetch(None, problem=f"{identifier} is not published yet")
         problems = []
-        for manifestation, parse in (("xml", parse_publication_xml), ("html", None)):
+        parsers: dict[str, Callable[[Response], Publication]] = {
+            "xml": lambda r: parse_publication_xml(r.body, identifier),
+            "html": lambda r: parse_publication_html(r.body, r.url, identifier),
+        }
+        for manifestation, parse in parsers.items():
             url = found[0].item_urls.get(manifestation)
             if not url:
                 continue
@@ -175,10 +178,7 @@ class KamervragenSpider(Spider):
                 problems.append(f"{manifestation}: {problem}")
                 continue
             try:
-                if parse is not None:
-                    publication = parse(response.body, identifier)
-                else:
-                    publication = parse_publication_html(response.body, response.url, identifier)
+                publication = parse(response)
             except PublicationError as exc:
                 problems.append(f"{manifestation}: {exc}")
                 continue
