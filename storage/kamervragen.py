@@ -32,9 +32,10 @@ from storage.repository import (
     MatchFound,
     NewDocument,
     _add_matches,
+    _alerted_chats,
     _archive_version,
+    _new_document,
     _queue_alerts,
-    _set_content,
 )
 
 # Chat ids that want a document matching these watchlists (alerts.routing, bound to the config's subscriptions).
@@ -221,12 +222,7 @@ def store_kamervraag(
             queued += _queue_alerts(session, document_id, route(watchlists), already=set())
         elif action == "updated" and watchlists and _alertable(record.dated_at, alert_after):
             # A text that now matches (the publication arrived) alerts the chats not yet told about this document.
-            already = set(
-                session.execute(
-                    select(OutboxEntry.chat_id).where(OutboxEntry.document_id == document_id, OutboxEntry.event == NEW)
-                ).scalars()
-            )
-            queued += _queue_alerts(session, document_id, route(watchlists), already)
+            queued += _queue_alerts(session, document_id, route(watchlists), _alerted_chats(session, document_id, NEW))
         clock, overdue_queued = _refresh_case(session, case, now, route, alert_after)
         return KamervraagResult(action, clock.status, queued + overdue_queued, case.relevant)
 
@@ -271,17 +267,11 @@ def _upsert_document(
     doc = record.document
     assert doc is not None
     if row is None:
-        document = session.execute(select(Document).where(Document.url == doc.url)).scalar_one_or_none()
-        if document is None:
-            document = Document(
-                source_id=source_id, kind=doc.kind, url=doc.url, published_at=doc.published_at, fetched_at=doc.fetched_at
-            )
-            _set_content(document, doc)
-            session.add(document)
-            session.flush()
-            assert document.id is not None
-            _add_matches(session, document.id, record.matches)
-        assert document.id is not None
+        document_id = session.execute(select(Document.id).where(Document.url == doc.url)).scalar_one_or_none()
+        if document_id is None:
+            document_id = _new_document(session, source_id, doc, record.matches)
+        document = session.get(Document, document_id)
+        assert document is not None and document.id is not None
         row = KamervraagDocument(
             case_id=case_id, tk_id=record.tk_id, document_id=document.id, role=record.role or "", soort=record.soort or "",
             text_source=record.text_source, api_modified=record.api_modified,
@@ -349,15 +339,10 @@ def _refresh_case(
     if clock.status == OVERDUE and case.relevant and case.deleted_at is None and _alertable(clock.since, alert_after):
         question = next((d for d in sorted(documents, key=lambda d: d.id or 0) if d.role == QUESTION), None)
         if question is not None:
-            already = set(
-                session.execute(
-                    select(OutboxEntry.chat_id).where(
-                        OutboxEntry.document_id == question.document_id, OutboxEntry.event == OVERDUE
-                    )
-                ).scalars()
+            queued = _queue_alerts(
+                session, question.document_id, route(_case_watchlists(session, case.id)),
+                _alerted_chats(session, question.document_id, OVERDUE), event=OVERDUE,
             )
-            queued = _queue_alerts(session, question.document_id, route(_case_watchlists(session, case.id)), already,
-                                   event=OVERDUE)
     return clock, queued
 
 
@@ -411,8 +396,8 @@ def case_infos(session: Session, document_ids: Iterable[int]) -> dict[int, CaseI
             status=case.status,
             submitted_at=case.submitted_at,
             due_at=case.due_at,
-            submitters=tuple(a.label for a in actors if a.relation in SUBMITTER_RELATIONS),
-            addressee=next((a.function or a.name for a in actors if a.relation == ADDRESSEE_RELATION), None),
+            submitters=_submitters(actors),
+            addressee=_addressee(actors),
             answerer=kd.answerer,
             first_pair=first_pair,
         )
@@ -424,6 +409,15 @@ def _actors(session: Session, case_id: int) -> list[Actor]:
         select(KamervraagActor).where(KamervraagActor.case_id == case_id).order_by(KamervraagActor.position)
     ).scalars()
     return [Actor(r.relation, r.name, r.party, r.function) for r in rows]
+
+
+def _submitters(actors: Iterable[Actor]) -> tuple[str, ...]:
+    return tuple(a.label for a in actors if a.relation in SUBMITTER_RELATIONS)
+
+
+def _addressee(actors: Iterable[Actor]) -> str | None:
+    """The minister or state secretary asked: the office ("minister van …") when the API names it."""
+    return next((a.function or a.name for a in actors if a.relation == ADDRESSEE_RELATION), None)
 
 
 def list_cases(engine: Engine, status: str | None = None, relevant_only: bool = True) -> list[CaseSummary]:
@@ -460,8 +454,8 @@ def list_cases(engine: Engine, status: str | None = None, relevant_only: bool = 
                     status_since=case.status_since,
                     due_at=case.due_at,
                     submitted_at=case.submitted_at,
-                    submitters=tuple(a.label for a in actors if a.relation in SUBMITTER_RELATIONS),
-                    addressee=next((a.function or a.name for a in actors if a.relation == ADDRESSEE_RELATION), None),
+                    submitters=_submitters(actors),
+                    addressee=_addressee(actors),
                     relevant=case.relevant,
                     documents=tuple(
                         CaseDocument(kd.role, kd.soort, kd.number, kd.dated_at, url, kd.deleted_at is not None)

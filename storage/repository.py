@@ -171,16 +171,9 @@ def store_document(
             existing = session.execute(select(Document).where(Document.url == doc.url)).scalar_one_or_none()
             if existing is not None:
                 return _store_version(session, existing, doc, matches, chat_ids)
-            row = Document(
-                source_id=source_id, kind=doc.kind, url=doc.url, published_at=doc.published_at, fetched_at=doc.fetched_at
-            )
-            _set_content(row, doc)
-            session.add(row)
-            session.flush()
-            assert row.id is not None
-            _add_matches(session, row.id, matches)
-            queued = _queue_alerts(session, row.id, chat_ids, already=set())
-            return StoreResult(stored=True, document_id=row.id, alerts_queued=queued)
+            document_id = _new_document(session, source_id, doc, matches)
+            queued = _queue_alerts(session, document_id, chat_ids, already=set())
+            return StoreResult(stored=True, document_id=document_id, alerts_queued=queued)
     except IntegrityError:
         # A concurrent writer may win the race for the same URL; the unique index decides.
         # Any other integrity failure is a bug and must not pass for a duplicate.
@@ -198,13 +191,28 @@ def _store_version(
     _archive_version(session, existing, doc)
     session.execute(delete(Match).where(Match.document_id == existing.id))
     _add_matches(session, existing.id, matches)
-    already = set(
+    queued = _queue_alerts(session, existing.id, chat_ids, _alerted_chats(session, existing.id, NEW))
+    return StoreResult(stored=False, document_id=existing.id, alerts_queued=queued, updated=True, version=existing.version)
+
+
+def _new_document(session: Session, source_id: int, doc: NewDocument, matches: Sequence[MatchFound]) -> int:
+    """Add a document row with its content and matches; its id."""
+    row = Document(source_id=source_id, kind=doc.kind, url=doc.url, published_at=doc.published_at, fetched_at=doc.fetched_at)
+    _set_content(row, doc)
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    _add_matches(session, row.id, matches)
+    return row.id
+
+
+def _alerted_chats(session: Session, document_id: int, event: str) -> set[str]:
+    """The chats that already have an alert (sent or not) for this event of the document."""
+    return set(
         session.execute(
-            select(OutboxEntry.chat_id).where(OutboxEntry.document_id == existing.id, OutboxEntry.event == NEW)
+            select(OutboxEntry.chat_id).where(OutboxEntry.document_id == document_id, OutboxEntry.event == event)
         ).scalars()
     )
-    queued = _queue_alerts(session, existing.id, chat_ids, already)
-    return StoreResult(stored=False, document_id=existing.id, alerts_queued=queued, updated=True, version=existing.version)
 
 
 def _archive_version(session: Session, existing: Document, doc: NewDocument) -> None:

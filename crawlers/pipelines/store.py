@@ -16,7 +16,9 @@ from storage import repository
 from waakhond.config import Source, Subscription
 
 
-class StorePipeline:
+class SourceStorePipeline:
+    """What every storing pipeline holds: the archive, the crawled source (ensured at start), its subscribers."""
+
     def __init__(self, engine: Engine, source: Source, subscriptions: tuple[Subscription, ...], stats: StatsCollector) -> None:
         self.engine = engine
         self.source = source
@@ -34,6 +36,12 @@ class StorePipeline:
     def open_spider(self) -> None:
         self.source_id = repository.ensure_source(self.engine, self.source.name, self.source.kind, self.source.url)
 
+    def route(self, watchlists: set[str]) -> list[str]:
+        """The subscribed chats that want a document matching these watchlists."""
+        return recipients(self.subscriptions, watchlists)
+
+
+class StorePipeline(SourceStorePipeline):
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
             return item
@@ -60,7 +68,7 @@ class StorePipeline:
                 content_type=item.content_type,
             ),
             matches,
-            recipients(self.subscriptions, {m.watchlist for m in matches}),
+            self.route({m.watchlist for m in matches}),
         )
         if result.updated:
             self.stats.inc_value("waakhond/updated")

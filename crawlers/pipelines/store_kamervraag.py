@@ -4,46 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any
 
-from scrapy.crawler import Crawler
-from scrapy.statscollectors import StatsCollector
-from sqlalchemy import Engine
-
-from alerts.routing import recipients
-from crawlers.context import crawl_context
 from crawlers.exceptions import AlreadyStored
 from crawlers.items import KamervraagItem
+from crawlers.pipelines.store import SourceStorePipeline
 from crawlers.tweede_kamer_api import ADDRESSEE, CO_SUBMITTER, SUBMITTER, TkDocument, permalink
 from pipeline.case_clock import ANSWER, POSTPONEMENT, QUESTION
 from storage import kamervragen, repository
-from waakhond.config import Source, Subscription
 
 # The kind of archived document for each role a document plays in its case.
 DOCUMENT_KINDS = {QUESTION: "kamervraag", POSTPONEMENT: "kamervraag-uitstel", ANSWER: "kamervraag-antwoord"}
 
 
-class StoreKamervraagPipeline:
-    def __init__(self, engine: Engine, source: Source, subscriptions: tuple[Subscription, ...], stats: StatsCollector) -> None:
-        self.engine = engine
-        self.source = source
-        self.subscriptions = subscriptions
-        self.stats = stats
-        self.source_id: int | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        context = crawl_context(crawler.settings)
-        assert crawler.spidercls is not None
-        source = context.config.source(crawler.spidercls.name)
-        return cls(context.engine, source, context.config.subscriptions, crawler.stats)
-
-    def open_spider(self) -> None:
-        self.source_id = repository.ensure_source(self.engine, self.source.name, self.source.kind, self.source.url)
-
-    def route(self, watchlists: set[str]) -> list[str]:
-        return recipients(self.subscriptions, watchlists)
-
+class StoreKamervraagPipeline(SourceStorePipeline):
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, KamervraagItem):
             return item
