@@ -22,7 +22,13 @@ CASE_HEADLINES = {
     OVERDUE: "Kamervragen niet beantwoord binnen de termijn",
 }
 
-# A line of a message: its text and how it is shown ("b" bold, "i" italic, "a" the link, "" plain).
+ENTITIES_SHOWN = 6
+LABEL_NAMES = {"core": "kern", "adjacent": "verwant", "unrelated": "niet relevant"}
+# Pattern entities that say little in an alert on their own.
+_QUIET_ENTITY_TYPES = {"date"}
+
+# A line of a message: its text and how it is shown ("b" bold, "i" italic, "a" the link, "m" a snippet whose
+# [[marked]] words are bold, "" plain).
 Line = tuple[str, str]
 
 
@@ -41,7 +47,8 @@ def _day(moment: datetime | None) -> str:
 
 def _lines(alert: PendingAlert) -> list[Line]:
     when = alert.published_at.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M") if alert.published_at else "datum onbekend"
-    terms = ", ".join(dict.fromkeys(m.term for m in alert.matches)) or "-"
+    positive = sorted((m for m in alert.matches if m.weight > 0), key=lambda m: -m.score)
+    terms = ", ".join(dict.fromkeys(m.term for m in positive)) or "-"
     case = alert.case
     if case is None:
         head: list[Line] = [(_shorten(alert.title or alert.url, TITLE_CHARS), "b"), (f"{alert.source} · {when}", "i")]
@@ -63,11 +70,21 @@ def _lines(alert: PendingAlert) -> list[Line]:
                 number, question, answer = case.first_pair
                 body.append((f"Vraag {number}: {_shorten(question, PAIR_CHARS)}", "i"))
                 body.append((f"Antwoord {number}: {_shorten(answer or '(geen antwoord)', PAIR_CHARS)}", ""))
-    lines = head + body + [(f"Trefwoorden: {terms}", "")]
+    lines = head + body + [(_shorten(f"Trefwoorden: {terms}", TITLE_CHARS), "")]
+    why = f"{LABEL_NAMES.get(alert.label, alert.label)} (relevantie {alert.relevance:.1f})"
+    if alert.tags:
+        why += " · " + ", ".join(alert.tags)
+    lines.append((why, "i"))
+    entities = [e.name for e in alert.entities if e.type not in _QUIET_ENTITY_TYPES][:ENTITIES_SHOWN]
+    if entities:
+        lines.append((_shorten("Entiteiten: " + ", ".join(dict.fromkeys(entities)), TITLE_CHARS), ""))
     fixed = sum(len(text) + 1 for text, _ in lines) + len(alert.url)
     if case is None or case.first_pair is None:
-        snippet = _shorten(alert.text, max(0, min(SNIPPET_CHARS, MAX_MESSAGE_CHARS - fixed)))
-        if snippet:
+        room = max(0, min(SNIPPET_CHARS, MAX_MESSAGE_CHARS - fixed))
+        best = next((m.snippet for m in positive if m.snippet), None)
+        if best:
+            lines.append((_shorten(best, room), "m"))
+        elif snippet := _shorten(alert.text, room):
             lines.append((snippet, ""))
     lines.append((alert.url, "a"))
     return lines
@@ -80,6 +97,8 @@ def render_html(alert: PendingAlert) -> str:
         shown = html.escape(text, quote=False)
         if style == "a":
             out.append(f'<a href="{html.escape(text, quote=True)}">{shown}</a>')
+        elif style == "m":
+            out.append(_marked(shown, "<b>", "</b>"))
         elif style:
             out.append(f"<{style}>{shown}</{style}>")
         else:
@@ -89,4 +108,11 @@ def render_html(alert: PendingAlert) -> str:
 
 def render_text(alert: PendingAlert) -> str:
     """The same alert as plain text, for the console."""
-    return "\n".join(text for text, _ in _lines(alert))
+    return "\n".join(_marked(text, "*", "*") if style == "m" else text for text, style in _lines(alert))
+
+
+def _marked(text: str, open_: str, close: str) -> str:
+    """A snippet with its [[marked]] words between ``open_`` and ``close``; unpaired marks (cut off) are dropped."""
+    if text.count("[[") != text.count("]]"):
+        return text.replace("[[", "").replace("]]", "")
+    return text.replace("[[", open_).replace("]]", close)

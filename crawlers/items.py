@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from crawlers.tweede_kamer_api import TkDocument
-from pipeline.classify import TermMatch
+from pipeline.classify import Classification
 from pipeline.publication import Publication
 
 
@@ -33,7 +33,7 @@ class ArticleItem:
     language: str | None = None
     published_at: datetime | None = None
     content_hash: str | None = None
-    matches: list[TermMatch] = field(default_factory=list)
+    classification: Classification | None = None
 
 
 @dataclass
@@ -51,9 +51,20 @@ class KamervraagItem:
     advance_cursor: bool = True
     backfill: bool = False  # history loaded on request: stored without alerts
     # Filled in by the classify pipeline.
-    matches: list[TermMatch] = field(default_factory=list)
+    classification: Classification | None = None
 
-    def texts(self) -> tuple[str | None, ...]:
-        """What classification reads: the case's subject, the document's subject and its published text."""
-        case_subject = self.record.case.subject if self.record.case else None
-        return (case_subject, self.record.subject, self.publication.text if self.publication else None)
+    def title(self) -> str:
+        """The archived document's title: its subject, else its title, the case's subject or number."""
+        record, case = self.record, self.record.case
+        return record.subject or record.title or (case.subject if case else None) or (case.number if case else "") or ""
+
+    def text(self) -> str:
+        """The archived document's text: the published text, else what the record's metadata says."""
+        if self.publication is not None:
+            return self.publication.text
+        record, case = self.record, self.record.case
+        parts = (record.kind, record.subject, record.title, case.subject if case else None)
+        return "\n".join(dict.fromkeys(t for t in parts if t))
+
+    def case_subject(self) -> str | None:
+        return self.record.case.subject if self.record.case else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -11,6 +11,8 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.case_clock import ANSWER, OVERDUE, QUESTION, CaseClock, CaseEvent, case_clock
+from pipeline.classify import Classification
+from pipeline.rules import CORE, LABELS, UNRELATED
 from storage.models import (
     Document,
     KamervraagActor,
@@ -18,7 +20,6 @@ from storage.models import (
     KamervraagDocument,
     KamervraagPair,
     KamervraagStatusChange,
-    Match,
     OutboxEntry,
     Source,
     SyncCursor,
@@ -29,17 +30,16 @@ from storage.repository import (
     NEW,
     PENDING,
     CaseInfo,
-    MatchFound,
     NewDocument,
-    _add_matches,
     _alerted_chats,
     _archive_version,
     _new_document,
     _queue_alerts,
+    set_classification,
 )
 
-# Chat ids that want a document matching these watchlists (alerts.routing, bound to the config's subscriptions).
-Route = Callable[[set[str]], Sequence[str]]
+# (watchlists reached, label) -> chat ids: which chats want an alert (alerts.routing.recipients).
+Route = Callable[[Collection[str], str], Sequence[str]]
 
 # Events dated longer ago than this (history re-sent by the API after a correction, deadlines that passed
 # while Waakhond was not running for weeks) are stored, not alerted.
@@ -91,7 +91,7 @@ class KamervraagRecord:
     case: CaseRecord | None = None
     document: NewDocument | None = None
     pairs: tuple[tuple[int, str, str | None], ...] = ()
-    matches: tuple[MatchFound, ...] = ()
+    classification: Classification | None = None
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,7 @@ def store_kamervraag(
             )
             case = session.get(KamervraagCase, row.case_id)
             assert case is not None and case.id is not None
-            case.relevant = bool(_case_watchlists(session, case.id))
+            case.relevant = _case_reach(session, case.id)[1] == CORE
             clock, queued = _refresh_case(session, case, now, route, alert_after)
             return KamervraagResult("deleted", clock.status, queued, case.relevant)
         assert record.case is not None and record.document is not None and record.role and record.soort
@@ -216,13 +216,16 @@ def store_kamervraag(
         assert case.id is not None
         action, document_id = _upsert_document(session, source_id, case.id, row, record, now)
         queued = 0
-        watchlists = _case_watchlists(session, case.id)
-        case.relevant = bool(watchlists)
-        if action == "stored" and watchlists and _alertable(record.dated_at, alert_after):
-            queued += _queue_alerts(session, document_id, route(watchlists), already=set())
-        elif action == "updated" and watchlists and _alertable(record.dated_at, alert_after):
+        # A case is as relevant as its most relevant document: an answer is alerted because its question was.
+        reached, label = _case_reach(session, case.id)
+        case.relevant = label == CORE
+        if label == UNRELATED:
+            pass
+        elif action == "stored" and _alertable(record.dated_at, alert_after):
+            queued += _queue_alerts(session, document_id, route(reached, label), already=set())
+        elif action == "updated" and _alertable(record.dated_at, alert_after):
             # A text that now matches (the publication arrived) alerts the chats not yet told about this document.
-            queued += _queue_alerts(session, document_id, route(watchlists), _alerted_chats(session, document_id, NEW))
+            queued += _queue_alerts(session, document_id, route(reached, label), _alerted_chats(session, document_id, NEW))
         clock, overdue_queued = _refresh_case(session, case, now, route, alert_after)
         return KamervraagResult(action, clock.status, queued + overdue_queued, case.relevant)
 
@@ -269,7 +272,7 @@ def _upsert_document(
     if row is None:
         document_id = session.execute(select(Document.id).where(Document.url == doc.url)).scalar_one_or_none()
         if document_id is None:
-            document_id = _new_document(session, source_id, doc, record.matches)
+            document_id = _new_document(session, source_id, doc, record.classification)
         document = session.get(Document, document_id)
         assert document is not None and document.id is not None
         row = KamervraagDocument(
@@ -286,9 +289,7 @@ def _upsert_document(
         keeps_publication = record.text_source == "metadata" and row.text_source == "publication"
         if not keeps_publication and document.content_hash != doc.content_hash:
             _archive_version(session, document, doc)
-            session.execute(delete(Match).where(Match.document_id == document.id))
-            assert document.id is not None
-            _add_matches(session, document.id, record.matches)
+            set_classification(session, document, record.classification)
             row.text_source = record.text_source
             action = "updated"
         if row.api_modified != record.api_modified or row.deleted_at is not None:
@@ -310,14 +311,17 @@ def _upsert_document(
     return action, document.id
 
 
-def _case_watchlists(session: Session, case_id: int) -> set[str]:
-    return set(
-        session.execute(
-            select(Match.watchlist)
-            .join(KamervraagDocument, KamervraagDocument.document_id == Match.document_id)
-            .where(KamervraagDocument.case_id == case_id, KamervraagDocument.deleted_at.is_(None))
-        ).scalars()
-    )
+def _case_reach(session: Session, case_id: int) -> tuple[set[str], str]:
+    """The watchlists the case's current documents reached together, and the best of their labels."""
+    rows = session.execute(
+        select(Document.watchlists, Document.label)
+        .join(KamervraagDocument, KamervraagDocument.document_id == Document.id)
+        .where(KamervraagDocument.case_id == case_id, KamervraagDocument.deleted_at.is_(None))
+    ).all()
+    reached = {name for watchlists, _ in rows for name in watchlists.split()}
+    labels = {label for _, label in rows}
+    best = next((label for label in LABELS if label in labels), UNRELATED)
+    return reached, best
 
 
 def _refresh_case(
@@ -340,7 +344,7 @@ def _refresh_case(
         question = next((d for d in sorted(documents, key=lambda d: d.id or 0) if d.role == QUESTION), None)
         if question is not None:
             queued = _queue_alerts(
-                session, question.document_id, route(_case_watchlists(session, case.id)),
+                session, question.document_id, route(*_case_reach(session, case.id)),
                 _alerted_chats(session, question.document_id, OVERDUE), event=OVERDUE,
             )
     return clock, queued

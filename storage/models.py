@@ -1,4 +1,4 @@
-"""SQLModel tables of the archive: sources, documents, matches, Kamervragen cases, the alert outbox and crawl runs."""
+"""SQLModel tables of the archive: sources, documents, matches, entity mentions, Kamervragen cases, the alert outbox and crawl runs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -81,6 +82,14 @@ class Document(SQLModel, table=True):
     # zlib-compressed bytes exactly as fetched: the evidence behind the extracted text.
     raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     raw_size: int = Field(sa_column=Column(Integer, nullable=False))
+    # What classification concluded (pipeline.classify): core | adjacent | unrelated, the best core score
+    # over its threshold, the topic tags (space-separated), and when (reclassify updates them all).
+    label: str = Field(default="unrelated", sa_column=Column(String(16), nullable=False, server_default="unrelated", index=True))
+    relevance: float = Field(default=0.0, sa_column=Column(Float, nullable=False, server_default="0"))
+    tags: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # The watchlists it reached (space-separated): what subscriptions follow.
+    watchlists: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    classified_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     # 1 for the text as first stored; each change of the extracted text after publication adds one,
     # and the previous text is kept in document_versions.
     version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
@@ -115,8 +124,31 @@ class Match(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     watchlist: str = Field(sa_column=Column(String(64), nullable=False))
-    term: str = Field(sa_column=Column(Text, nullable=False))
+    term: str = Field(sa_column=Column(Text, nullable=False))  # the rule as written: a term or a query
     count: int = Field(sa_column=Column(Integer, nullable=False))
+    weight: float = Field(default=1.0, sa_column=Column(Float, nullable=False, server_default="1"))
+    score: float = Field(default=0.0, sa_column=Column(Float, nullable=False, server_default="0"))
+    # JSON [[field, start, end], ...]: character offsets of every occurrence in the title or text.
+    spans: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    snippet: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class EntityMention(SQLModel, table=True):
+    """An entity a document names: a gazetteer entity, or a pattern (money:…, case:…, document:…, date:…)."""
+
+    __tablename__ = "entity_mentions"
+    __table_args__ = (UniqueConstraint("document_id", "entity", name="uq_entity_mentions_document_entity"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    entity: str = Field(sa_column=Column(String(128), nullable=False, index=True))
+    entity_type: str = Field(sa_column=Column(String(32), nullable=False))
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    count: int = Field(sa_column=Column(Integer, nullable=False))
+    spans: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    snippet: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class OutboxEntry(SQLModel, table=True):

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, and_, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pipeline.classify import UNCLASSIFIED, Classification
 from pipeline.folding import search_form, words
 from storage.errors import QueryError
 from storage.models import (
@@ -20,6 +21,7 @@ from storage.models import (
     DaemonState,
     Document,
     DocumentVersion,
+    EntityMention,
     Match,
     OperatorMessage,
     OutboxEntry,
@@ -55,9 +57,23 @@ class NewDocument:
 
 @dataclass(frozen=True)
 class MatchFound:
+    """A stored match of a watchlist rule: why a document was classified as it was."""
+
     watchlist: str
     term: str
     count: int
+    weight: float = 1.0
+    score: float = 0.0
+    snippet: str = ""
+
+
+@dataclass(frozen=True)
+class EntityFound:
+    entity: str
+    type: str
+    name: str
+    count: int
+    snippet: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +103,10 @@ class PendingAlert:
     matches: tuple[MatchFound, ...]
     event: str = NEW
     case: CaseInfo | None = None  # for Kamervragen documents
+    label: str = "unrelated"
+    relevance: float = 0.0
+    tags: tuple[str, ...] = ()
+    entities: tuple[EntityFound, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,21 +177,21 @@ def known_urls(engine: Engine, urls: Iterable[str]) -> dict[str, datetime]:
 
 
 def store_document(
-    engine: Engine, source_id: int, doc: NewDocument, matches: Sequence[MatchFound], chat_ids: Sequence[str]
+    engine: Engine, source_id: int, doc: NewDocument, classification: Classification, chat_ids: Sequence[str]
 ) -> StoreResult:
-    """Store a document, its matches and one outbox row per chat, all in one transaction.
+    """Store a document, its classification and one outbox row per chat, all in one transaction.
 
     A URL already stored with the same text is left alone (``stored=False``). With a different
     text it becomes a new version of the same document: the previous text is kept in
-    document_versions, the matches are replaced, and only chats that had no alert for it yet get
-    one (an edit is an update, not a new story).
+    document_versions, the classification is replaced, and only chats that had no alert for it yet
+    get one (an edit is an update, not a new story).
     """
     try:
         with Session(engine) as session, session.begin():
             existing = session.execute(select(Document).where(Document.url == doc.url)).scalar_one_or_none()
             if existing is not None:
-                return _store_version(session, existing, doc, matches, chat_ids)
-            document_id = _new_document(session, source_id, doc, matches)
+                return _store_version(session, existing, doc, classification, chat_ids)
+            document_id = _new_document(session, source_id, doc, classification)
             queued = _queue_alerts(session, document_id, chat_ids, already=set())
             return StoreResult(stored=True, document_id=document_id, alerts_queued=queued)
     except IntegrityError:
@@ -183,26 +203,25 @@ def store_document(
 
 
 def _store_version(
-    session: Session, existing: Document, doc: NewDocument, matches: Sequence[MatchFound], chat_ids: Sequence[str]
+    session: Session, existing: Document, doc: NewDocument, classification: Classification, chat_ids: Sequence[str]
 ) -> StoreResult:
     assert existing.id is not None
     if existing.content_hash == doc.content_hash:
         return StoreResult(stored=False, document_id=existing.id, version=existing.version)
     _archive_version(session, existing, doc)
-    session.execute(delete(Match).where(Match.document_id == existing.id))
-    _add_matches(session, existing.id, matches)
+    set_classification(session, existing, classification)
     queued = _queue_alerts(session, existing.id, chat_ids, _alerted_chats(session, existing.id, NEW))
     return StoreResult(stored=False, document_id=existing.id, alerts_queued=queued, updated=True, version=existing.version)
 
 
-def _new_document(session: Session, source_id: int, doc: NewDocument, matches: Sequence[MatchFound]) -> int:
-    """Add a document row with its content and matches; its id."""
+def _new_document(session: Session, source_id: int, doc: NewDocument, classification: Classification) -> int:
+    """Add a document row with its content and classification; its id."""
     row = Document(source_id=source_id, kind=doc.kind, url=doc.url, published_at=doc.published_at, fetched_at=doc.fetched_at)
     _set_content(row, doc)
     session.add(row)
     session.flush()
     assert row.id is not None
-    _add_matches(session, row.id, matches)
+    set_classification(session, row, classification)
     return row.id
 
 
@@ -246,9 +265,33 @@ def _set_content(row: Document, doc: NewDocument) -> None:
     row.language = doc.language or row.language
 
 
-def _add_matches(session: Session, document_id: int, matches: Sequence[MatchFound]) -> None:
-    for m in matches:
-        session.add(Match(document_id=document_id, watchlist=m.watchlist, term=m.term, count=m.count))
+def set_classification(session: Session, row: Document, classification: Classification | None) -> None:
+    """Replace a stored document's label, relevance, tags, matches and entity mentions (None: unclassified)."""
+    assert row.id is not None
+    c = classification or UNCLASSIFIED
+    row.label, row.relevance, row.tags = c.label, c.relevance, " ".join(c.tags)
+    row.watchlists = " ".join(sorted(c.reached))
+    row.classified_at = utcnow()
+    session.execute(delete(Match).where(Match.document_id == row.id))
+    session.execute(delete(EntityMention).where(EntityMention.document_id == row.id))
+    for m in c.matches:
+        session.add(
+            Match(
+                document_id=row.id, watchlist=m.watchlist, term=m.rule, count=m.count, weight=m.weight, score=m.score,
+                spans=_spans_json(m.spans), snippet=m.snippet,
+            )
+        )
+    for e in c.entities:
+        session.add(
+            EntityMention(
+                document_id=row.id, entity=e.entity, entity_type=e.type, name=e.name, count=e.count,
+                spans=_spans_json(e.spans), snippet=e.snippet,
+            )
+        )
+
+
+def _spans_json(spans: Iterable[object]) -> str:
+    return json.dumps([[s.field, s.start, s.end] for s in spans])  # type: ignore[attr-defined]
 
 
 def _queue_alerts(
@@ -324,6 +367,7 @@ def _load_alerts(engine: Engine, outbox_ids: list[int]) -> list[PendingAlert]:
             .order_by(OutboxEntry.created_at, OutboxEntry.id)
         ).all()
         matches = _matches_by_document(session, {doc.id for _, doc, _ in rows})
+        entities = _entities_by_document(session, {doc.id for _, doc, _ in rows})
         # storage.kamervragen builds on this module's helpers, so it is imported here, not at the top.
         from storage.kamervragen import case_infos
 
@@ -342,6 +386,10 @@ def _load_alerts(engine: Engine, outbox_ids: list[int]) -> list[PendingAlert]:
                 matches=tuple(matches.get(doc.id, ())),
                 event=entry.event,
                 case=cases.get(doc.id) if doc.id is not None else None,
+                label=doc.label,
+                relevance=doc.relevance,
+                tags=tuple(doc.tags.split()),
+                entities=tuple(entities.get(doc.id, ())),
             )
             for entry, doc, source_name in rows
         ]
@@ -353,7 +401,20 @@ def _matches_by_document(session: Session, document_ids: set[int | None]) -> dic
         select(Match).where(Match.document_id.in_([i for i in document_ids if i is not None])).order_by(Match.id)
     ).scalars()
     for m in rows:
-        result.setdefault(m.document_id, []).append(MatchFound(m.watchlist, m.term, m.count))
+        result.setdefault(m.document_id, []).append(MatchFound(m.watchlist, m.term, m.count, m.weight, m.score, m.snippet))
+    return result
+
+
+def _entities_by_document(session: Session, document_ids: set[int | None]) -> dict[int, list[EntityFound]]:
+    """Gazetteer entities and case numbers first, then money and dates; most mentioned first."""
+    result: dict[int, list[EntityFound]] = {}
+    rows = session.execute(
+        select(EntityMention)
+        .where(EntityMention.document_id.in_([i for i in document_ids if i is not None]))
+        .order_by(EntityMention.document_id, EntityMention.count.desc(), EntityMention.id)
+    ).scalars()
+    for e in rows:
+        result.setdefault(e.document_id, []).append(EntityFound(e.entity, e.entity_type, e.name, e.count, e.snippet))
     return result
 
 
@@ -639,3 +700,8 @@ def database_size(engine: Engine) -> int | None:
         return sum(p.stat().st_size for p in (Path(path), Path(f"{path}-wal")) if p.exists())
     with engine.connect() as conn:
         return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
+
+
+def document_count(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.execute(select(func.count(Document.id))).scalar_one()

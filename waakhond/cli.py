@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -414,6 +415,115 @@ def backfill_kamervragen(app: App, since: datetime, source_name: str | None) -> 
                    + (f" ({run_.message})" if run_.message else ""))
     if not runs or any(r.outcome == "failed" for r in runs):
         raise click.ClickException(f"backfill of {source.name} failed")
+
+
+@cli.group()
+def rules() -> None:
+    """Validate the watchlists and gazetteer, and see how a text is classified."""
+
+
+@rules.command("check")
+@click.option("--watchlists", "watchlists_file", metavar="FILE",
+              help="Check and use the watchlists of FILE instead of the config's (to try a change first).")
+@click.option("--title", default="", help="The title of the text to classify.")
+@click.option("--text", "body", metavar="TEXT", help="A text to classify.")
+@click.option("--file", "text_file", type=click.File("r", encoding="utf-8"), metavar="FILE",
+              help="Classify the text in FILE ('-': standard input).")
+@click.option("--json", "as_json", is_flag=True, help="The classification as one JSON object.")
+@click.pass_obj
+@user_errors
+def rules_check(
+    app: App, watchlists_file: str | None, title: str, body: str | None, text_file: Any, as_json: bool
+) -> None:
+    """Validate the watchlists and gazetteer (errors name file, line and problem); with a text, show how it is
+    classified: label, relevance, tags, every watchlist's score, each match with the text around it, entities.
+
+    Example: waakhond rules check --title "Politie test gezichtsherkenning" --text "De politie ..."
+    """
+    from dataclasses import replace
+
+    from pipeline.classify import Classifier
+    from waakhond.config import watchlists_from_file
+
+    config = app.config
+    if watchlists_file:
+        watchlists = watchlists_from_file(watchlists_file, {e.id for e in config.entities})
+        config = replace(config, watchlists=watchlists)
+    text = text_file.read() if text_file is not None else body
+    if text is None and not title:
+        roles = Counter(w.role for w in config.watchlists)
+        rules_count = sum(len(w.rules) for w in config.watchlists)
+        click.echo(f"ok: {len(config.watchlists)} watchlists ({', '.join(f'{n} {r}' for r, n in sorted(roles.items()))}), "
+                   f"{rules_count} rules, {len(config.entities)} entities")
+        for w in config.watchlists:
+            click.echo(f"  {w.name:24} {w.role:9} threshold {w.threshold:g}, {len(w.rules)} rules")
+        return
+    result = Classifier(config.watchlists, config.entities).classify(title, text or "")
+    if as_json:
+        click.echo(json.dumps(_classification_json(result), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"label: {result.label}  relevance: {result.relevance:g}  tags: {', '.join(result.tags) or '-'}")
+    for w in result.watchlists:
+        mark = "reached" if w.reached else "not reached"
+        click.echo(f"  {w.name:24} {w.role:9} score {w.score:g} / {w.threshold:g}  {mark}")
+    for m in result.matches:
+        click.echo(f"  match  {m.watchlist}: {m.rule!r} x{m.count} weight {m.weight:g} -> {m.score:+g}")
+        if m.snippet:
+            click.echo(f"         {m.snippet}")
+    for e in result.entities:
+        click.echo(f"  entity {e.type}: {e.name} ({e.entity}) x{e.count}")
+
+
+def _classification_json(result: Any) -> dict[str, Any]:
+    return {
+        "label": result.label,
+        "relevance": result.relevance,
+        "tags": list(result.tags),
+        "watchlists": [
+            {"name": w.name, "role": w.role, "score": w.score, "threshold": w.threshold, "reached": w.reached}
+            for w in result.watchlists
+        ],
+        "matches": [
+            {"watchlist": m.watchlist, "rule": m.rule, "weight": m.weight, "count": m.count, "score": m.score,
+             "spans": [[s.field, s.start, s.end] for s in m.spans], "snippet": m.snippet}
+            for m in result.matches
+        ],
+        "entities": [
+            {"entity": e.entity, "type": e.type, "name": e.name, "count": e.count,
+             "spans": [[s.field, s.start, s.end] for s in e.spans], "snippet": e.snippet}
+            for e in result.entities
+        ],
+    }
+
+
+@cli.command()
+@click.option("--since", metavar="DATE", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Only documents first stored on or after DATE (YYYY-MM-DD; default: all).")
+@click.option("--alert", is_flag=True,
+              help="Also queue alerts for documents that a chat now wants and was never alerted about.")
+@click.pass_obj
+@user_errors
+def reclassify(app: App, since: datetime | None, alert: bool) -> None:
+    """Classify stored documents again with the current watchlists and gazetteer, so a rule change applies to
+    the archive. No alerts are sent for them unless --alert is given.
+
+    Example: waakhond reclassify --since 2026-01-01
+    """
+    from waakhond.reclassify import reclassify as run_reclassify
+
+    start = since.replace(tzinfo=AMSTERDAM) if since else None
+    if sys.stderr.isatty():
+        with click.progressbar(length=max(repository.document_count(app.engine), 1), label="reclassify",
+                               file=sys.stderr, show_pos=True) as bar:
+            report = run_reclassify(app.engine, app.config, start, alert, progress=bar.update)
+    else:
+        report = run_reclassify(app.engine, app.config, start, alert)
+    click.echo(f"{report.examined} documents classified, {report.relabelled} changed label, "
+               f"{report.alerts_queued} alerts queued" + (f", {report.skipped} skipped (changed meanwhile)"
+                                                          if report.skipped else ""))
+    for (old, new), n in sorted(report.changed.items()):
+        if old != new:
+            click.echo(f"  {old} -> {new}: {n}")
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from pipeline.gazetteer import Entity, builtin_text, parse_gazetteer, parse_gazetteer_tables
+from pipeline.rules import CORE, UNRELATED, RuleProblem, Watchlist, entity_refs, parse_watchlists
 from waakhond.errors import ConfigError, ConfigProblem
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
@@ -31,20 +36,6 @@ DEFAULT_PUBLICATIONS_URL = "https://repository.overheid.nl/sru"
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-
-# Built in so that a config without [[watchlists]] still watches the right topic.
-DEFAULT_WATCHLISTS_TOML = """
-[[watchlists]]
-name = "gezichtsherkenning"
-terms = [
-    "gezichtsherkenning", "gezichtsherkenningssoftware", "gezichtsherkenningstechnologie",
-    "gezichtsherkenningscamera", "gezichtsherkenningscamera's", "automatische gezichtsherkenning",
-    "facial recognition", "face recognition", "Clearview", "Clearview AI", "PimEyes",
-    "biometrie", "biometrische", "biometrische gegevens", "biometrische identificatie",
-    "biometrische surveillance", "AI-verordening", "AI Act",
-]
-"""
-
 
 @dataclass(frozen=True)
 class Source:
@@ -70,22 +61,17 @@ class Health:
 
 
 @dataclass(frozen=True)
-class Watchlist:
-    name: str
-    terms: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class Subscription:
-    """A Telegram chat and the watchlists it follows (None: every relevant item)."""
+    """A Telegram chat and the watchlists it follows (None: every core item)."""
 
     chat_id: str
     watchlists: tuple[str, ...] | None = None
 
-    def wants(self, matched_watchlists: set[str]) -> bool:
-        if not matched_watchlists:
-            return False
-        return self.watchlists is None or bool(matched_watchlists.intersection(self.watchlists))
+    def wants(self, reached: Collection[str], label: str) -> bool:
+        """Whether a document with this label that reached these watchlists is alerted to this chat."""
+        if self.watchlists is None:
+            return label == CORE
+        return label != UNRELATED and bool(set(reached).intersection(self.watchlists))
 
 
 @dataclass(frozen=True)
@@ -93,11 +79,13 @@ class Config:
     path: str
     sources: tuple[Source, ...] = ()
     watchlists: tuple[Watchlist, ...] = ()
+    entities: tuple[Entity, ...] = ()  # the gazetteer: built in, plus gazetteer_files
     subscriptions: tuple[Subscription, ...] = ()
     operator_chat_id: str | None = None  # where source-health messages go; None: the log only
     health: Health = Health()
     warnings: tuple[ConfigProblem, ...] = ()
-    text: str = field(default="", repr=False)  # the validated TOML, for the daemon's snapshot
+    # The validated settings with watchlist_files and gazetteer_files read in: the daemon's snapshot for crawls.
+    resolved: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -183,6 +171,24 @@ def default_config_text() -> str:
     return resources.files("waakhond").joinpath("default_config.toml").read_text(encoding="utf-8")
 
 
+def builtin_watchlists_text() -> str:
+    return resources.files("pipeline").joinpath("watchlists.toml").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _builtin_watchlists() -> tuple[Watchlist, ...]:
+    watchlists, problems = parse_watchlists(tomllib.loads(builtin_watchlists_text()).get("watchlists", []))
+    assert not problems, problems  # shipped data; a test checks it
+    return watchlists
+
+
+@lru_cache(maxsize=1)
+def builtin_entities() -> tuple[Entity, ...]:
+    entities, problems = parse_gazetteer(builtin_text())
+    assert not problems, problems  # shipped data; a test checks it
+    return entities
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     """Read and validate a config file; ``None`` means the config shipped with Waakhond.
 
@@ -192,56 +198,181 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     if path is None:
         return parse_config(default_config_text(), "<built-in default config>")
     shown = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([ConfigProblem(shown, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([ConfigProblem(shown, "", f"cannot read: {exc}")]) from exc
-    return parse_config(text, shown)
+    text = _read(shown, Path(path))
+    if shown.endswith(SNAPSHOT_SUFFIX):
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ConfigError([ConfigProblem(shown, "", f"not a valid snapshot: {exc}")]) from exc
+        return _check(data, shown, "", None)
+    return parse_config(text, shown, Path(path).parent)
 
 
-def parse_config(text: str, path: str) -> Config:
+def watchlists_from_file(path: str, entity_ids: Collection[str]) -> tuple[Watchlist, ...]:
+    """The watchlists of a watchlist file, checked as the config checks them (for `rules check --watchlists`).
+
+    Raises:
+        ConfigError: every problem, with file and line.
+    """
+    text = _read(path, Path(path))
+    checker = _Checker(path, text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([ConfigProblem(path, "", f"not valid TOML: {exc}")]) from exc
-    checker = _Checker(path)
+    watchlists, problems = parse_watchlists(data.get("watchlists", []) if isinstance(data.get("watchlists"), list) else [], text)
+    if not isinstance(data.get("watchlists"), list):
+        problems.append(RuleProblem("watchlists", "a watchlist file holds [[watchlists]] tables"))
+    checker.rule_problems(path, problems)
+    for watchlist, rule, entity in entity_refs(watchlists):
+        if entity not in entity_ids:
+            checker.problem(f"watchlists.{watchlist}", f"{rule!r}: no entity @{entity} in the gazetteer")
+    if checker.problems:
+        raise ConfigError(checker.problems)
+    return watchlists
+
+
+# The daemon's snapshot: settings with every named file read in, written as JSON (tomllib cannot write TOML).
+SNAPSHOT_SUFFIX = ".snapshot.json"
+
+
+def _read(shown: str, path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([ConfigProblem(shown, "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([ConfigProblem(shown, "", f"cannot read: {exc}")]) from exc
+
+
+def parse_config(text: str, path: str, base_dir: Path | None = None) -> Config:
+    """Validate a config file's text; files it names are looked up relative to ``base_dir``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([ConfigProblem(path, "", f"not valid TOML: {exc}")]) from exc
+    return _check(data, path, text, base_dir)
+
+
+def _check(data: dict[str, Any], path: str, text: str, base_dir: Path | None) -> Config:
+    checker = _Checker(path, text, base_dir)
     config = checker.config(data)
     if checker.problems:
         raise ConfigError(checker.problems)
-    return replace(config, text=text)
+    return config
 
 
 class _Checker:
     """Walks the parsed TOML, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, text: str = "", base_dir: Path | None = None) -> None:
         self.path = path
+        self.text = text
+        self.base_dir = base_dir
         self.problems: list[ConfigProblem] = []
         self.warnings: list[ConfigProblem] = []
 
     def problem(self, key: str, reason: str) -> None:
         self.problems.append(ConfigProblem(self.path, key, reason))
 
+    def rule_problems(self, file: str, problems: list[RuleProblem]) -> None:
+        self.problems.extend(ConfigProblem(file, p.key, p.reason, p.line) for p in problems)
+
     def config(self, data: dict[str, Any]) -> Config:
-        self.unknown_keys(data, "", {"sources", "watchlists", "subscriptions", "operator", "health"})
+        allowed = {"sources", "watchlists", "watchlist_files", "gazetteer_files", "subscriptions", "operator", "health"}
+        if self.path.endswith(SNAPSHOT_SUFFIX):
+            allowed.add("gazetteer_entities")
+        self.unknown_keys(data, "", allowed)
+        resolved = {k: v for k, v in data.items() if k not in ("watchlist_files", "gazetteer_files")}
         source_tables = self.tables(data, "sources")
         self.unique(source_tables, "sources", "name")
         sources = tuple(s for i, t in enumerate(source_tables) if (s := self.source(i, t)))
-        if "watchlists" in data:
-            watchlist_tables = self.tables(data, "watchlists")
-            self.unique(watchlist_tables, "watchlists", "name")
-            watchlists = tuple(w for i, t in enumerate(watchlist_tables) if (w := self.watchlist(i, t)))
-        else:
-            watchlists = parse_config(DEFAULT_WATCHLISTS_TOML, "<built-in watchlists>").watchlists
+        watchlists, watchlist_tables = self.watchlists(data)
+        entities, entity_tables = self.entities(data)
+        resolved["watchlists"], resolved["gazetteer_entities"] = watchlist_tables, entity_tables
+        known_entities = {e.id for e in entities}
+        for watchlist, rule, entity in entity_refs(watchlists):
+            if entity not in known_entities:
+                self.problem(f"watchlists.{watchlist}", f"{rule!r}: no entity @{entity} in the gazetteer")
         names = {w.name for w in watchlists}
         subscription_tables = self.tables(data, "subscriptions")
         self.unique(subscription_tables, "subscriptions", "chat_id")
         subscriptions = tuple(s for i, t in enumerate(subscription_tables) if (s := self.subscription(i, t, names)))
         return Config(
-            self.path, sources, watchlists, subscriptions, self.operator(data), self.health(data), tuple(self.warnings)
+            self.path, sources, watchlists, entities, subscriptions, self.operator(data), self.health(data),
+            tuple(self.warnings), resolved,
         )
+
+    def watchlists(self, data: dict[str, Any]) -> tuple[tuple[Watchlist, ...], list[Any]]:
+        """The config's own [[watchlists]] and those of its watchlist_files; the built-in ones when it has none."""
+        found: list[Watchlist] = []
+        tables: list[Any] = []
+        if "watchlists" in data:
+            own = data["watchlists"]
+            if not isinstance(own, list):
+                self.problem("watchlists", f"must be an array of tables ([[watchlists]]), not {_kind(own)}")
+            else:
+                parsed, problems = parse_watchlists(own, self.text)
+                self.rule_problems(self.path, problems)
+                found += parsed
+                tables += own
+        for file, text in self.named_files(data, "watchlist_files"):
+            try:
+                file_data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as exc:
+                self.problems.append(ConfigProblem(file, "", f"not valid TOML: {exc}"))
+                continue
+            for key in sorted(set(file_data) - {"watchlists"}):
+                self.problems.append(ConfigProblem(file, key, "unknown key (a watchlist file holds [[watchlists]] tables)"))
+            own = file_data.get("watchlists", [])
+            if not isinstance(own, list):
+                self.problems.append(ConfigProblem(file, "watchlists", "must be [[watchlists]] tables"))
+                continue
+            parsed, problems = parse_watchlists(own, text)
+            self.rule_problems(file, problems)
+            found += parsed
+            tables += own
+        if "watchlists" not in data and "watchlist_files" not in data:
+            return _builtin_watchlists(), tomllib.loads(builtin_watchlists_text())["watchlists"]
+        seen: set[str] = set()
+        for watchlist in found:
+            if watchlist.name in seen:
+                self.problem("watchlists", f"two watchlists are named {watchlist.name!r}")
+            seen.add(watchlist.name)
+        return tuple(found), tables
+
+    def entities(self, data: dict[str, Any]) -> tuple[tuple[Entity, ...], list[Any]]:
+        """The built-in gazetteer, then gazetteer_files (an entity with a built-in id replaces it), or the snapshot's."""
+        if "gazetteer_entities" in data and self.path.endswith(SNAPSHOT_SUFFIX):  # already merged and checked
+            entities, problems = parse_gazetteer_tables(data["gazetteer_entities"])
+            self.rule_problems(self.path, problems)
+            return entities, data["gazetteer_entities"]
+        merged = {e.id: e for e in builtin_entities()}
+        tables = {t["id"]: t for t in tomllib.loads(builtin_text())["entity"]}
+        for file, text in self.named_files(data, "gazetteer_files"):
+            entities, problems = parse_gazetteer(text)
+            self.rule_problems(file, problems)
+            merged.update((e.id, e) for e in entities)
+            if not problems:
+                tables.update((t["id"], t) for t in tomllib.loads(text).get("entity", []))
+        return tuple(merged.values()), list(tables.values())
+
+    def named_files(self, data: dict[str, Any], key: str) -> list[tuple[str, str]]:
+        """(path as shown, text) of each file a key lists; relative paths are relative to the config file."""
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.problem(key, "must be an array of file paths")
+            return []
+        files = []
+        for name in value:
+            path = Path(name).expanduser()
+            if not path.is_absolute() and self.base_dir is not None:
+                path = self.base_dir / path
+            try:
+                files.append((str(path), _read(str(path), path)))
+            except ConfigError as exc:
+                self.problems.extend(ConfigProblem(p.file, "", f"named in {key}: {p.reason}") for p in exc.problems)
+        return files
 
     def section(self, data: dict[str, Any], key: str, allowed: set[str]) -> dict[str, Any]:
         value = data.get(key, {})
@@ -380,26 +511,6 @@ class _Checker:
             self.problem(key, f"{value!r} is shorter than the minimum of {int(MIN_INTERVAL.total_seconds())}s")
             return None
         return duration
-
-    def watchlist(self, i: int, table: dict[str, Any]) -> Watchlist | None:
-        where = f"watchlists[{i}]"
-        self.unknown_keys(table, f"{where}.", {"name", "terms"})
-        before = len(self.problems)
-        name = self.string(table, "name", where)
-        terms = table.get("terms")
-        if not isinstance(terms, list) or not terms:
-            self.problem(f"{where}.terms", "must be a non-empty array of strings")
-            terms = []
-        clean = []
-        for j, term in enumerate(terms):
-            if not isinstance(term, str) or not term.strip():
-                self.problem(f"{where}.terms[{j}]", f"must be a non-empty string, not {_kind(term)}")
-            else:
-                clean.append(" ".join(term.split()))
-        if len(self.problems) > before:
-            return None
-        assert name
-        return Watchlist(name=name, terms=tuple(dict.fromkeys(clean)))
 
     def subscription(self, i: int, table: dict[str, Any], watchlists: set[str]) -> Subscription | None:
         where = f"subscriptions[{i}]"

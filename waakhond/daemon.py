@@ -4,6 +4,7 @@ alerts, watches source health and keeps its state visible to `waakhond status`."
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -28,7 +29,7 @@ from alerts.routing import recipients
 from alerts.telegram import TelegramNotifier
 from storage import kamervragen, repository
 from storage.models import CrawlRun, utcnow
-from waakhond.config import AMSTERDAM, Config, Settings, Source, load_config
+from waakhond.config import AMSTERDAM, SNAPSHOT_SUFFIX, Config, Settings, Source, load_config
 from waakhond.crawl_runner import acquire_source_lock
 from waakhond.errors import ConfigError, SourceBusy
 from waakhond.health import evaluate
@@ -94,7 +95,7 @@ class Daemon:
         self._notifier_cm: TelegramNotifier | ConsoleNotifier | None = None
         self._stop = asyncio.Event()
         self._scheduler: AsyncIOScheduler | None = None
-        self.snapshot = settings.data_dir / "daemon-config.toml"
+        self.snapshot = settings.data_dir / f"daemon-config{SNAPSHOT_SUFFIX}"
         self._write_snapshot(config)
 
     # --- schedule ---------------------------------------------------------------------------
@@ -150,8 +151,8 @@ class Daemon:
         """Crawls read the config the daemon validated, not whatever the file holds now: an edit
         takes effect on restart or SIGHUP, and a broken edit never reaches a crawl."""
         self.snapshot.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.snapshot.with_suffix(".toml.new")
-        partial.write_text(config.text, encoding="utf-8")
+        partial = self.snapshot.with_name(self.snapshot.name + ".new")
+        partial.write_text(json.dumps(config.resolved, ensure_ascii=False), encoding="utf-8")
         partial.replace(self.snapshot)  # atomic: a crawl starting now reads the old or the new file whole
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -302,7 +303,7 @@ class Daemon:
         now = datetime.now(UTC)
         subscriptions = self.config.subscriptions
         overdue = kamervragen.check_overdue(
-            self.engine, lambda watchlists: recipients(subscriptions, watchlists), now, now - kamervragen.ALERT_HORIZON
+            self.engine, lambda reached, label: recipients(subscriptions, reached, label), now, now - kamervragen.ALERT_HORIZON
         )
         if overdue:
             logger.info("Kamervragen past their answer deadline: %s", ", ".join(overdue))

@@ -19,9 +19,11 @@ class ConfigProblem:
     file: str
     key: str
     reason: str
+    line: int | None = None  # 1-based, where known
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.key}: {self.reason}" if self.key else f"{self.file}: {self.reason}"
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.key}: {self.reason}" if self.key else f"{where}: {self.reason}"
 
 
 class ConfigError(WaakhondError):

@@ -1,4 +1,4 @@
-"""Item pipeline: records which watchlist terms occur in an article or Kamervraag document (pipeline.classify)."""
+"""Item pipeline: classifies an article or Kamervraag document against the watchlists and gazetteer (pipeline.classify)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,14 @@ class ClassifyPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         config = crawl_context(crawler.settings).config
-        return cls(Classifier((w.name, w.terms) for w in config.watchlists))
+        return cls(Classifier(config.watchlists, config.entities))
 
     def process_item(self, item: ArticleItem | KamervraagItem) -> ArticleItem | KamervraagItem:
         if isinstance(item, KamervraagItem):
-            item.matches = self.classifier.classify(*item.texts())
+            if not item.record.deleted and item.record.case is not None:
+                item.classification = self.classifier.classify(
+                    item.title(), item.text(), {"case": item.case_subject()}
+                )
         else:
-            item.matches = self.classifier.classify(item.title, item.text)
+            item.classification = self.classifier.classify(item.title, item.text)
         return item

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -12,6 +13,8 @@ from alerts.routing import recipients
 from crawlers.context import crawl_context
 from crawlers.exceptions import AlreadyStored
 from crawlers.items import ArticleItem
+from pipeline.classify import UNCLASSIFIED
+from pipeline.rules import CORE
 from storage import repository
 from waakhond.config import Source, Subscription
 
@@ -36,9 +39,9 @@ class SourceStorePipeline:
     def open_spider(self) -> None:
         self.source_id = repository.ensure_source(self.engine, self.source.name, self.source.kind, self.source.url)
 
-    def route(self, watchlists: set[str]) -> list[str]:
-        """The subscribed chats that want a document matching these watchlists."""
-        return recipients(self.subscriptions, watchlists)
+    def route(self, reached: Collection[str], label: str) -> list[str]:
+        """The subscribed chats that want a document with this label that reached these watchlists."""
+        return recipients(self.subscriptions, reached, label)
 
 
 class StorePipeline(SourceStorePipeline):
@@ -46,7 +49,7 @@ class StorePipeline(SourceStorePipeline):
         if not isinstance(item, ArticleItem):
             return item
         assert self.source_id is not None and item.text and item.text_origin and item.content_hash
-        matches = [repository.MatchFound(m.watchlist, m.term, m.count) for m in item.matches]
+        classification = item.classification or UNCLASSIFIED
         result = repository.store_document(
             self.engine,
             self.source_id,
@@ -67,8 +70,8 @@ class StorePipeline(SourceStorePipeline):
                 http_status=item.http_status,
                 content_type=item.content_type,
             ),
-            matches,
-            self.route({m.watchlist for m in matches}),
+            classification,
+            self.route(classification.reached, classification.label),
         )
         if result.updated:
             self.stats.inc_value("waakhond/updated")
@@ -76,7 +79,7 @@ class StorePipeline(SourceStorePipeline):
             raise AlreadyStored(f"{item.url} is stored already, unchanged")
         else:
             self.stats.inc_value("waakhond/stored")
-            if matches:
+            if classification.label == CORE:
                 self.stats.inc_value("waakhond/relevant")
         self.stats.inc_value("waakhond/alerts_queued", result.alerts_queued)
         return item

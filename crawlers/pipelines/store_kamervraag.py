@@ -71,14 +71,12 @@ def kamervraag_record(item: KamervraagItem) -> kamervragen.KamervraagRecord:
     answerer = None
     if record.role == ANSWER:
         answerer = (publication.answerer if publication else None) or _signer(record)
+    text, title = item.text(), item.title()
     if publication is not None:
-        text, origin = publication.text, "publication"
-        raw, fetched_url = item.publication_body or b"", item.publication_url or item.api_url
+        origin, raw, fetched_url = "publication", item.publication_body or b"", item.publication_url or item.api_url
         content_type = "application/xml" if fetched_url.endswith(".xml") else "text/html"
     else:
-        text = "\n".join(dict.fromkeys(t for t in (record.kind, record.subject, record.title, case.subject) if t))
         origin, raw, fetched_url, content_type = "metadata", record.raw, item.api_url, "application/json"
-    title = record.subject or record.title or case.subject or case.number
     document = repository.NewDocument(
         source_name=item.source,
         kind=DOCUMENT_KINDS[record.role],
@@ -117,7 +115,7 @@ def kamervraag_record(item: KamervraagItem) -> kamervragen.KamervraagRecord:
         ),
         document=document,
         pairs=tuple((p.number, p.question, p.answer) for p in publication.pairs) if publication else (),
-        matches=tuple(repository.MatchFound(m.watchlist, m.term, m.count) for m in item.matches),
+        classification=item.classification,
     )
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from alerts.format import MAX_MESSAGE_CHARS, PAIR_CHARS, TITLE_CHARS, render_html, render_text
-from storage.repository import CaseInfo, MatchFound, PendingAlert
+from storage.repository import CaseInfo, EntityFound, MatchFound, PendingAlert
 
 
 def alert(**changes: object) -> PendingAlert:
@@ -18,6 +18,7 @@ def alert(**changes: object) -> PendingAlert:
         title="Politie gebruikt gezichtsherkenning", url="https://dagblad.example/a?x=1&y=2",
         published_at=datetime(2026, 11, 21, 9, 0, tzinfo=UTC), text="De politie zet gezichtsherkenning in.",
         matches=(MatchFound("gezichtsherkenning", "gezichtsherkenning", 2), MatchFound("fr", "Clearview", 1)),
+        label="core", relevance=1.5, tags=("police",),
     )
     values.update(changes)
     return PendingAlert(**values)  # type: ignore[arg-type]
@@ -49,6 +50,30 @@ def test_long_text_stays_under_the_limit_after_entity_parsing() -> None:
     message = render_html(alert(title="&" * 5000, text="<>" * 20000))
     assert len(visible(message)) <= MAX_MESSAGE_CHARS
     assert len(message) > MAX_MESSAGE_CHARS // 2  # escaping made it longer, which is allowed
+
+
+def test_why_it_matched_terms_by_score_label_entities_and_the_marked_snippet() -> None:
+    matches = (
+        MatchFound("fr", "biometrie", 1, 1.5, 1.5, "over [[biometrie]] en meer"),
+        MatchFound("fr", "gezichtsherkenning", 2, 3.0, 4.5, "de politie zet [[gezichtsherkenning]] in"),
+        MatchFound("fr", "Face ID", 1, -3.0, -3.0, "[[Face ID]]"),
+    )
+    entities = (
+        EntityFound("nationale-politie", "organisation", "Nationale Politie", 2),
+        EntityFound("date:2026-11-20", "date", "2026-11-20", 1),
+        EntityFound("money:30500000", "money", "€ 30.500.000", 1),
+    )
+    message = render_html(alert(matches=matches, entities=entities))
+    assert "Trefwoorden: gezichtsherkenning, biometrie\n" in message  # best first; counter-rules are not reasons
+    assert "<i>kern (relevantie 1.5) · police</i>" in message
+    assert "Entiteiten: Nationale Politie, € 30.500.000\n" in message  # dates say little on their own
+    assert "de politie zet <b>gezichtsherkenning</b> in" in message
+    assert "de politie zet *gezichtsherkenning* in" in render_text(alert(matches=matches))
+
+
+def test_a_snippet_with_unpaired_marks_shows_no_bold() -> None:
+    message = render_html(alert(matches=(MatchFound("fr", "x", 1, 1.0, 1.0, "<b>[[x</b> & y"),)))
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; y" in message and message.count("<b>") == 1  # the title's only
 
 
 def test_console_text_is_plain() -> None:
@@ -92,9 +117,10 @@ def test_a_new_question_names_case_submitters_addressee_and_deadline() -> None:
     assert lines[2] == ASKED
     assert lines[3] == "Antwoord uiterlijk 23-10-2026"  # the deadline's day in Amsterdam
     assert lines[4] == "Trefwoorden: gezichtsherkenning, Clearview"
-    assert lines[5] == "Schriftelijke vragen over gezichtsherkenning door de politie."
-    assert lines[6] == f'<a href="{html.escape(CASE_URL)}">{html.escape(CASE_URL)}</a>'
-    assert len(lines) == 7
+    assert lines[5] == "<i>kern (relevantie 1.5) · police</i>"
+    assert lines[6] == "Schriftelijke vragen over gezichtsherkenning door de politie."
+    assert lines[7] == f'<a href="{html.escape(CASE_URL)}">{html.escape(CASE_URL)}</a>'
+    assert len(lines) == 8
 
 
 def test_a_postponement_shows_the_new_deadline() -> None:
@@ -161,7 +187,7 @@ def test_hostile_case_fields_are_escaped() -> None:
         )
     )
     tags = re.findall(r"</?([a-z]+)", message)
-    assert set(tags) <= {"b", "i", "a"} and tags.count("a") == 2 and tags.count("b") == 2 and tags.count("i") == 4
+    assert set(tags) <= {"b", "i", "a"} and tags.count("a") == 2 and tags.count("b") == 2 and tags.count("i") == 6
     assert "<b>Antwoord op Kamervragen: &lt;b&gt;Clearview&lt;/b&gt; &amp; co</b>" in message
     assert "gesteld door &lt;b&gt;Jansen&lt;/b&gt; &amp; Zn (A&amp;B)" in message
     assert " aan de &lt;/i&gt;&lt;script&gt;x&lt;/script&gt;" in message

@@ -18,6 +18,7 @@ from alerts.telegram import TelegramNotifier
 from storage import repository as repo
 from storage.models import OutboxEntry
 from tests.harness.fake_telegram import FakeBotAPI
+from tests.harness.verdicts import matched
 from waakhond.logsetup import configure_logging
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -31,7 +32,7 @@ def queue(engine: Engine, chats: list[str], n: int = 1, title: str = "Boete voor
             title=f"{title} {i}", text="De AP legt Clearview een boete op.", text_origin="article", fetched_at=NOW,
             content_hash="0" * 64, raw=b"x", published_at=NOW,
         )
-        repo.store_document(engine, sid, doc, [repo.MatchFound("fr", "Clearview", 1)], chats)
+        repo.store_document(engine, sid, doc, matched("fr", "Clearview"), chats)
 
 
 def send(engine: Engine, api: FakeBotAPI, token: str | None = None) -> SendReport:

@@ -178,7 +178,7 @@ def test_question_postponement_answer_make_three_alerts_in_order(
 
 def route_for(config: Path) -> kamervragen.Route:
     subscriptions = load_config(config).subscriptions
-    return lambda watchlists: recipients(subscriptions, watchlists)
+    return lambda reached, label: recipients(subscriptions, reached, label)
 
 
 def test_unanswered_question_becomes_overdue_once(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pipeline.classify import Classification
 from storage import kamervragen as kv
 from storage import repository as repo
 from storage.models import (
@@ -20,6 +21,7 @@ from storage.models import (
     KamervraagStatusChange,
     OutboxEntry,
 )
+from tests.harness.verdicts import matched
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 SUBMITTED = NOW - timedelta(days=1)
@@ -36,7 +38,7 @@ ACTORS = (
     kv.Actor("Medeindiener", "Partijloos", None, "Tweede Kamerlid"),
     kv.Actor("Gericht aan", "Van Weel", None, ADDRESSEE),
 )
-MATCHES = (repo.MatchFound("gezichtsherkenning", "gezichtsherkenning", 2),)
+MATCHES = matched(count=2)
 CHATS = ["1001", "-1002"]
 ROLE_KINDS = {"question": "kamervraag", "postponement": "kamervraag-uitstel", "answer": "kamervraag-antwoord"}
 ROLE_SOORTEN = {
@@ -47,15 +49,15 @@ ROLE_SOORTEN = {
 
 
 class Router:
-    """A ``route`` that remembers what it was asked: every chat wants any matched watchlist."""
+    """A ``route`` that remembers what it was asked: every chat wants any core document."""
 
     def __init__(self, chats: Sequence[str] = CHATS) -> None:
         self.chats = list(chats)
         self.calls: list[set[str]] = []
 
-    def __call__(self, watchlists: set[str]) -> list[str]:
+    def __call__(self, watchlists: Collection[str], label: str) -> list[str]:
         self.calls.append(set(watchlists))
-        return list(self.chats) if watchlists else []
+        return list(self.chats) if label == "core" else []
 
 
 def case_record(
@@ -74,7 +76,7 @@ def record(
     case: kv.CaseRecord | None = None,
     modified: str = "2026-11-20T12:00:00.0000001Z",
     text: str | None = None,
-    matches: tuple[repo.MatchFound, ...] = MATCHES,
+    matches: Classification | None = MATCHES,
     pairs: tuple[tuple[int, str, str | None], ...] = (),
     answerer: str | None = None,
 ) -> kv.KamervraagRecord:
@@ -89,7 +91,7 @@ def record(
     )
     return kv.KamervraagRecord(
         tk_id=tk_id, api_modified=modified, role=role, soort=ROLE_SOORTEN[role], number=number, dated_at=dated,
-        publication_id=None, answerer=answerer, case=case, document=document, pairs=pairs, matches=matches,
+        publication_id=None, answerer=answerer, case=case, document=document, pairs=pairs, classification=matches,
     )
 
 
@@ -206,7 +208,7 @@ def test_a_correction_updates_without_a_second_alert(engine: Engine, source_id: 
 
 def test_an_irrelevant_case_is_stored_but_neither_alerted_nor_listed(engine: Engine, source_id: int) -> None:
     route = Router()
-    result = store(engine, source_id, record("q1", matches=()), route, cursor="2026-11-20T12:00:00.0000001Z")
+    result = store(engine, source_id, record("q1", matches=None), route, cursor="2026-11-20T12:00:00.0000001Z")
     assert result == kv.KamervraagResult("stored", "open", 0, False)
     assert route.calls == [] and outbox(engine) == []
     assert the_case(engine).relevant is False
@@ -217,7 +219,7 @@ def test_an_irrelevant_case_is_stored_but_neither_alerted_nor_listed(engine: Eng
 
 
 def test_a_later_matching_document_makes_the_case_relevant(engine: Engine, source_id: int) -> None:
-    store(engine, source_id, record("q1", matches=()))
+    store(engine, source_id, record("q1", matches=None))
     result = store(engine, source_id, record("a1", "answer", NOW))
     assert result == kv.KamervraagResult("stored", "answered", 2, True)
     assert [(c.number, c.status) for c in kv.list_cases(engine)] == [(CASE, "answered")]
@@ -229,7 +231,7 @@ def test_documents_of_a_relevant_case_are_alerted_even_without_matches_of_their_
     engine: Engine, source_id: int
 ) -> None:
     store(engine, source_id, record("q1"))
-    result = store(engine, source_id, record("p1", "postponement", NOW, matches=()))
+    result = store(engine, source_id, record("p1", "postponement", NOW, matches=None))
     assert result == kv.KamervraagResult("stored", "postponed", 2, True)
     assert the_case(engine).due_at == NOW + timedelta(days=21)
 
@@ -353,7 +355,7 @@ def test_deleting_an_unknown_or_already_deleted_document_is_ignored(engine: Engi
 
 def test_withdrawing_the_only_matching_document_makes_the_case_irrelevant(engine: Engine, source_id: int) -> None:
     store(engine, source_id, record("q1"))
-    store(engine, source_id, record("p1", "postponement", NOW, matches=()))
+    store(engine, source_id, record("p1", "postponement", NOW, matches=None))
     result = store(engine, source_id, deletion("q1"))
     assert result.relevant is False
     assert kv.list_cases(engine) == []
@@ -393,7 +395,7 @@ def test_check_overdue_moves_a_relevant_case_once_and_alerts_once_per_chat(engin
 def test_an_overdue_alert_is_on_the_question_even_after_a_postponement(engine: Engine, source_id: int) -> None:
     store(engine, source_id, record("q1"))
     notice = NOW + timedelta(days=5)
-    store(engine, source_id, record("p1", "postponement", notice, matches=()), now=notice)
+    store(engine, source_id, record("p1", "postponement", notice, matches=None), now=notice)
     assert kv.check_overdue(engine, Router(), DUE, ALERT_AFTER) == []  # the notice moved the deadline
     late = notice + timedelta(days=21)
     assert kv.check_overdue(engine, Router(), late, late - kv.ALERT_HORIZON) == [CASE]
@@ -403,7 +405,7 @@ def test_an_overdue_alert_is_on_the_question_even_after_a_postponement(engine: E
 
 
 def test_check_overdue_does_not_alert_an_irrelevant_case(engine: Engine, source_id: int) -> None:
-    store(engine, source_id, record("q1", matches=()))
+    store(engine, source_id, record("q1", matches=None))
     route = Router()
     assert kv.check_overdue(engine, route, DUE, ALERT_AFTER) == [CASE]
     assert the_case(engine).status == "overdue"

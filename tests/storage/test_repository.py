@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from storage import repository as repo
 from storage.errors import QueryError
 from storage.models import Document, Match, OutboxEntry
+from tests.harness.verdicts import matched
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -25,7 +27,7 @@ def new_doc(url: str, title: str = "Politie gebruikt gezichtsherkenning", text: 
     )
 
 
-MATCH = [repo.MatchFound("gezichtsherkenning", "gezichtsherkenning", 2)]
+MATCH = matched(count=2)
 
 
 def counts(engine: Engine) -> tuple[int, int, int]:
@@ -43,7 +45,8 @@ def test_document_matches_and_outbox_commit_together(engine: Engine) -> None:
 
 def test_a_failing_store_leaves_nothing_behind(engine: Engine) -> None:
     sid = repo.ensure_source(engine, "dagblad", "feed", "https://dagblad.example/rss")
-    broken = [repo.MatchFound("gezichtsherkenning", None, 1)]  # type: ignore[arg-type]
+    verdict = matched()
+    broken = replace(verdict, matches=(replace(verdict.matches[0], rule=None),))  # type: ignore[arg-type]
     with pytest.raises(IntegrityError):
         repo.store_document(engine, sid, new_doc("https://dagblad.example/a"), broken, ["42"])
     assert counts(engine) == (0, 0, 0)
@@ -76,7 +79,8 @@ def test_outbox_rows_are_claimed_once_per_lease(engine: Engine) -> None:
     now = datetime.now(UTC)
     (alert,) = repo.claim_due_alerts(engine, now, timedelta(minutes=5))
     assert (alert.chat_id, alert.title, alert.source, alert.attempts) == ("42", "Politie gebruikt gezichtsherkenning", "dagblad", 1)
-    assert alert.matches == tuple(MATCH)
+    assert alert.matches == (repo.MatchFound("gezichtsherkenning", "gezichtsherkenning", 2, 1.0, 2.0, "[[gezichtsherkenning]]"),)
+    assert (alert.label, alert.relevance) == ("core", 2.0)
     assert alert.published_at == NOW
     # A second sender finds nothing while the lease runs ...
     assert repo.claim_due_alerts(engine, now, timedelta(minutes=5)) == []

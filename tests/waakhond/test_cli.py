@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from storage import repository as repo
 from tests.harness.commands import cli_commands
+from tests.harness.verdicts import matched
 from waakhond.cli import cli
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -101,7 +102,7 @@ def test_search_json_and_malformed_queries(env: dict[str, str], engine: Engine) 
         repo.NewDocument(source_name="dagblad", kind="news", url="https://dagblad.example/a", fetched_url="https://dagblad.example/a",
                          title="Clearview krijgt boete", text="De AP legt Clearview een boete op.", text_origin="article",
                          fetched_at=NOW, content_hash="0" * 64, raw=b"x", published_at=NOW),
-        [repo.MatchFound("fr", "Clearview", 2)], [],
+        matched("fr", "Clearview", 2), [],
     )
     result = invoke(["search", "--json", "boete"], env)
     (line,) = result.stdout.splitlines()

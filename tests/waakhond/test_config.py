@@ -55,7 +55,8 @@ def test_intervals(text: str, seconds: int) -> None:
 def test_without_watchlists_the_builtin_ones_apply() -> None:
     config = parse_config('[[sources]]\nname="a"\nkind="feed"\nurl="https://a.nl/f"\n', "w.toml")
     terms = {t.casefold() for w in config.watchlists for t in w.terms}
-    assert {"gezichtsherkenning", "clearview", "biometrie"} <= terms
+    assert {"gezichtsherkenning", "biometrie", "@clearview-ai or @pimeyes"} <= terms
+    assert [w.name for w in config.watchlists if w.role == "core"] == ["gezichtsherkenning"]
     assert config.sources[0].interval == timedelta(minutes=30)
 
 
@@ -97,7 +98,7 @@ watchlists = ["unknown"]
         "w.toml: sources[0].interval: '15x' is not a duration",
         "w.toml: sources[1].interval: '0s' is shorter than the minimum",
         "w.toml: sources[2].name: duplicate name 'b'",
-        "w.toml: watchlists[0].terms: must be a non-empty array",
+        "w.toml:20: watchlists[0].terms: needs at least one term or query",
         "w.toml: subscriptions[0].chat_id: must be a numeric chat id or an @channelname",
         "w.toml: subscriptions[0].watchlists[0]: no watchlist named 'unknown'",
     ]
