@@ -27,8 +27,8 @@ from pipeline.classify import Classifier  # noqa: E402
 from pipeline.errors import EmptyExtraction  # noqa: E402
 from pipeline.extract import extract  # noqa: E402
 from storage.engine import open_database  # noqa: E402
-from storage.repository import MatchFound, NewDocument, ensure_source, store_document  # noqa: E402
-from waakhond.config import DEFAULT_WATCHLISTS_TOML, parse_config  # noqa: E402
+from storage.repository import NewDocument, ensure_source, store_document  # noqa: E402
+from waakhond.config import load_config  # noqa: E402
 
 WARMUP_PAGES = 5
 RELEVANT_SHARE = 0.2
@@ -198,7 +198,7 @@ def run_full(page: Page, classifier: Classifier, engine: Engine, source_id: int,
             t.extract += time.perf_counter() - t0
         return time.perf_counter() - t0
     t1 = time.perf_counter()
-    matches = [MatchFound(m.watchlist, m.term, m.count) for m in classifier.classify(ex.title, ex.text)]
+    verdict = classifier.classify(ex.title, ex.text)
     t2 = time.perf_counter()
     raw = page.html.encode("utf-8")
     doc = NewDocument(source_name="bench", kind="feed", url=page.url, fetched_url=page.url, title=ex.title or page.url,
@@ -206,11 +206,11 @@ def run_full(page: Page, classifier: Classifier, engine: Engine, source_id: int,
                       content_hash=hashlib.sha256(ex.text.encode("utf-8")).hexdigest(), raw=raw,
                       published_at=ex.published, author=ex.author, language=ex.language, http_status=200,
                       content_type="text/html; charset=utf-8")
-    result = store_document(engine, source_id, doc, matches, [CHAT_ID] if matches else [])
+    result = store_document(engine, source_id, doc, verdict, [CHAT_ID] if verdict.label == "core" else [])
     t3 = time.perf_counter()
     if t:
         t.extract, t.classify, t.store = t.extract + t1 - t0, t.classify + t2 - t1, t.store + t3 - t2
-        t.matched += bool(matches)
+        t.matched += verdict.label == "core"
         t.stored += result.stored
         t.alerts += result.alerts_queued
     return t3 - t0
@@ -220,8 +220,8 @@ def measure(docs: int, seed: int) -> dict[str, object]:
     rng = random.Random(seed)
     warmup = [make_page(rng, -1 - i) for i in range(WARMUP_PAGES)]
     pages = [make_page(rng, i) for i in range(docs)]
-    watchlists = parse_config(DEFAULT_WATCHLISTS_TOML, "<bench>").watchlists
-    classifier = Classifier((w.name, w.terms) for w in watchlists)
+    config = load_config(None)  # the built-in watchlists and gazetteer
+    classifier = Classifier(config.watchlists, config.entities)
     with tempfile.TemporaryDirectory(prefix="waakhond-bench-") as tmp:
         db = Path(tmp) / "bench.db"
         engine = open_database(f"sqlite:///{db}")

@@ -6,16 +6,18 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.classify import Classification
 from storage.kamervragen import _case_reach
-from storage.models import Document, KamervraagCase, KamervraagDocument
-from storage.repository import NEW, _alerted_chats, _queue_alerts, set_classification
+from pipeline.rules import CORE, UNRELATED
+from storage.models import Document, KamervraagCase, KamervraagDocument, OutboxEntry
+from storage.repository import CANCELLED, NEW, PENDING, _alerted_chats, _queue_alerts, set_classification
 
 # (watchlists reached, label) -> chat ids (alerts.routing.recipients bound to the subscriptions).
 Route = Callable[[Collection[str], str], Sequence[str]]
+_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,6 @@ class StoredText:
 class Outcome:
     old_label: str
     new_label: str
-    alerts_queued: int = 0
     skipped: bool = False  # the document changed since it was read: left for the next run
 
 
@@ -54,10 +55,8 @@ def documents_to_classify(engine: Engine, since: datetime | None, after_id: int,
         return [StoredText(*row) for row in session.execute(query).all()]
 
 
-def save_classifications(
-    engine: Engine, verdicts: Sequence[tuple[StoredText, Classification]], route: Route | None
-) -> list[Outcome]:
-    """Store new classifications in one transaction; with ``route``, alert chats not yet alerted about a document.
+def save_classifications(engine: Engine, verdicts: Sequence[tuple[StoredText, Classification]]) -> list[Outcome]:
+    """Store new classifications in one transaction, and recompute the relevance of the Kamervragen cases touched.
 
     A document whose text changed after it was read (a crawl stored a new version meanwhile) is skipped:
     the crawl classified that version with the same rules.
@@ -71,25 +70,52 @@ def save_classifications(
                 outcomes.append(Outcome(stored.label, stored.label, skipped=True))
                 continue
             set_classification(session, row, classification)
-            kamervraag = session.execute(
-                select(KamervraagDocument).where(KamervraagDocument.document_id == stored.id)
+            case_id = session.execute(
+                select(KamervraagDocument.case_id).where(KamervraagDocument.document_id == stored.id)
             ).scalar_one_or_none()
-            queued = 0
-            if kamervraag is not None:
-                # A Kamervraag document is alerted as its case is; a withdrawn one never.
-                cases.add(kamervraag.case_id)
-                session.flush()
-                reached, label = _case_reach(session, kamervraag.case_id)
-                if kamervraag.deleted_at is not None:
-                    reached, label = set(), "unrelated"
-            else:
-                reached, label = classification.reached, classification.label
-            if route is not None:
-                queued = _queue_alerts(session, stored.id, route(reached, label), _alerted_chats(session, stored.id, NEW))
-            outcomes.append(Outcome(stored.label, classification.label, queued))
+            if case_id is not None:
+                cases.add(case_id)
+            outcomes.append(Outcome(stored.label, classification.label))
         session.flush()
         for case_id in cases:
             case = session.get(KamervraagCase, case_id)
             assert case is not None
-            case.relevant = _case_reach(session, case_id)[1] == "core"
+            case.relevant = _case_reach(session, case_id)[1] == CORE
     return outcomes
+
+
+def settle_alerts(engine: Engine, document_ids: Sequence[int], route: Route, queue: bool) -> tuple[int, int]:
+    """After every document is re-classified: cancel unsent alerts to chats that no longer want a document, and,
+    with ``queue``, alert chats that want one now and were never alerted about it. (queued, cancelled).
+
+    A Kamervraag document is wanted as its case is (all its documents' new labels count); a withdrawn one never.
+    """
+    queued = cancelled = 0
+    for start in range(0, len(document_ids), _BATCH):
+        with Session(engine) as session, session.begin():
+            for document_id in document_ids[start : start + _BATCH]:
+                row = session.get(Document, document_id)
+                if row is None:
+                    continue
+                kamervraag = session.execute(
+                    select(KamervraagDocument).where(KamervraagDocument.document_id == document_id)
+                ).scalar_one_or_none()
+                if kamervraag is None:
+                    reached, label = set(row.watchlists.split()), row.label
+                elif kamervraag.deleted_at is None:
+                    reached, label = _case_reach(session, kamervraag.case_id)
+                else:
+                    reached, label = set(), UNRELATED
+                wanted = list(route(reached, label)) if label != UNRELATED else []
+                result = session.execute(
+                    update(OutboxEntry)
+                    .where(
+                        OutboxEntry.document_id == document_id, OutboxEntry.event == NEW,
+                        OutboxEntry.status == PENDING, OutboxEntry.chat_id.not_in(wanted),
+                    )
+                    .values(status=CANCELLED, last_error="no longer wanted after reclassify")
+                )
+                cancelled += result.rowcount
+                if queue and wanted:
+                    queued += _queue_alerts(session, document_id, wanted, _alerted_chats(session, document_id, NEW))
+    return queued, cancelled

@@ -136,6 +136,9 @@ class SearchHit:
     matches: tuple[str, ...] = field(default=())
     version: int = 1
     updated: datetime | None = None
+    label: str = "unrelated"
+    relevance: float = 0.0
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -517,9 +520,12 @@ def search(engine: Engine, query: str, limit: int = 20) -> list[SearchHit]:
             source=source_name,
             published=doc.published_at,
             fetched=doc.fetched_at,
-            matches=tuple(dict.fromkeys(m.term for m in matches.get(doc.id, ()))),
+            matches=tuple(dict.fromkeys(m.term for m in matches.get(doc.id, ()) if m.weight > 0)),
             version=doc.version,
             updated=doc.updated_at,
+            label=doc.label,
+            relevance=doc.relevance,
+            tags=tuple(doc.tags.split()),
         )
         for doc, source_name in rows
     ]

@@ -277,6 +277,9 @@ def search(app: App, query: str, as_json: bool, limit: int) -> None:
                         "published": _iso(hit.published),
                         "fetched": _iso(hit.fetched),
                         "matches": list(hit.matches),
+                        "label": hit.label,
+                        "relevance": hit.relevance,
+                        "tags": list(hit.tags),
                         "version": hit.version,
                         "updated": _iso(hit.updated),
                     },
@@ -286,7 +289,8 @@ def search(app: App, query: str, as_json: bool, limit: int) -> None:
         else:
             when = (hit.published or hit.fetched).strftime("%Y-%m-%d")
             edited = f" (bijgewerkt, versie {hit.version})" if hit.version > 1 else ""
-            click.echo(f"{when}  {hit.source:16} {hit.title}{edited}\n            {hit.url}")
+            why = f"{hit.label} {hit.relevance:.1f}" + (f": {', '.join(hit.matches)}" if hit.matches else "")
+            click.echo(f"{when}  {hit.source:16} {hit.title}{edited}\n            {hit.url}\n            {why}")
     if not hits and not as_json:
         click.echo("no documents found", err=True)
 
@@ -298,7 +302,7 @@ def search(app: App, query: str, as_json: bool, limit: int) -> None:
     type=click.Choice(STATUSES),
     help="Only cases with this status (open, postponed, answered, overdue).",
 )
-@click.option("--all", "include_irrelevant", is_flag=True, help="Also cases that match no watchlist.")
+@click.option("--all", "include_irrelevant", is_flag=True, help="Also cases that are not relevant (no core document).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per case and line.")
 @click.pass_obj
 @user_errors
@@ -505,7 +509,8 @@ def _classification_json(result: Any) -> dict[str, Any]:
 @user_errors
 def reclassify(app: App, since: datetime | None, alert: bool) -> None:
     """Classify stored documents again with the current watchlists and gazetteer, so a rule change applies to
-    the archive. No alerts are sent for them unless --alert is given.
+    the archive. Unsent alerts that no chat wants any more are cancelled; no new alerts are sent for these
+    documents unless --alert is given.
 
     Example: waakhond reclassify --since 2026-01-01
     """
@@ -519,11 +524,46 @@ def reclassify(app: App, since: datetime | None, alert: bool) -> None:
     else:
         report = run_reclassify(app.engine, app.config, start, alert)
     click.echo(f"{report.examined} documents classified, {report.relabelled} changed label, "
-               f"{report.alerts_queued} alerts queued" + (f", {report.skipped} skipped (changed meanwhile)"
-                                                          if report.skipped else ""))
+               f"{report.alerts_queued} alerts queued"
+               + (f", {report.alerts_cancelled} unsent alerts cancelled" if report.alerts_cancelled else "")
+               + (f", {report.skipped} skipped (changed meanwhile)" if report.skipped else ""))
     for (old, new), n in sorted(report.changed.items()):
         if old != new:
             click.echo(f"  {old} -> {new}: {n}")
+
+
+@cli.group()
+def gazetteer() -> None:
+    """Keep the entity gazetteer's MPs and parties up to date."""
+
+
+@gazetteer.command("refresh")
+@click.option("--source", "source_name", metavar="NAME",
+              help="The kamervragen source whose OData API is asked (default: the only one configured).")
+@click.option("--output", metavar="FILE",
+              help="Write the gazetteer file here (default: tweede-kamer-gazetteer.toml in the data directory).")
+@click.pass_obj
+@user_errors
+def gazetteer_refresh(app: App, source_name: str | None, output: str | None) -> None:
+    """Fetch the current Tweede Kamer parties and MPs from the kamervragen source's OData API and write them as a
+    gazetteer file, to name in the config's gazetteer_files. Parties take the built-in ids, so they replace the
+    built-in entries; MPs get ids "tk-<name>", or the built-in id of an MP the gazetteer already knows by name.
+    Nothing is written when the API fails.
+
+    Example: waakhond gazetteer refresh
+    """
+    from pathlib import Path
+
+    from waakhond import members
+
+    source = members.choose_source(members.configured_sources(lambda: app.config, app.settings.config_path),
+                                   source_name)
+    target = (Path(output).expanduser() if output else app.settings.data_dir / members.DEFAULT_FILE_NAME).absolute()
+    report = members.refresh(source.url, target)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"wrote {report.parties} parties and {report.members} MPs from {source.name} to {report.path}")
+    click.echo(f"to use it, the config needs: gazetteer_files = [{json.dumps(str(report.path), ensure_ascii=False)}]")
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 from pipeline.gazetteer import Entity, builtin_text, parse_gazetteer, parse_gazetteer_tables
-from pipeline.rules import CORE, UNRELATED, RuleProblem, Watchlist, entity_refs, parse_watchlists
+from pipeline.rules import CORE, UNRELATED, RuleProblem, Watchlist, entity_refs, parse_watchlists, table_line
 from waakhond.errors import ConfigError, ConfigProblem
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
@@ -214,19 +214,8 @@ def watchlists_from_file(path: str, entity_ids: Collection[str]) -> tuple[Watchl
     Raises:
         ConfigError: every problem, with file and line.
     """
-    text = _read(path, Path(path))
-    checker = _Checker(path, text)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([ConfigProblem(path, "", f"not valid TOML: {exc}")]) from exc
-    watchlists, problems = parse_watchlists(data.get("watchlists", []) if isinstance(data.get("watchlists"), list) else [], text)
-    if not isinstance(data.get("watchlists"), list):
-        problems.append(RuleProblem("watchlists", "a watchlist file holds [[watchlists]] tables"))
-    checker.rule_problems(path, problems)
-    for watchlist, rule, entity in entity_refs(watchlists):
-        if entity not in entity_ids:
-            checker.problem(f"watchlists.{watchlist}", f"{rule!r}: no entity @{entity} in the gazetteer")
+    checker = _Checker(path)
+    watchlists, _ = checker.watchlist_file(path, _read(path, Path(path)), set(entity_ids))
     if checker.problems:
         raise ConfigError(checker.problems)
     return watchlists
@@ -287,13 +276,9 @@ class _Checker:
         source_tables = self.tables(data, "sources")
         self.unique(source_tables, "sources", "name")
         sources = tuple(s for i, t in enumerate(source_tables) if (s := self.source(i, t)))
-        watchlists, watchlist_tables = self.watchlists(data)
         entities, entity_tables = self.entities(data)
+        watchlists, watchlist_tables = self.watchlists(data, {e.id for e in entities})
         resolved["watchlists"], resolved["gazetteer_entities"] = watchlist_tables, entity_tables
-        known_entities = {e.id for e in entities}
-        for watchlist, rule, entity in entity_refs(watchlists):
-            if entity not in known_entities:
-                self.problem(f"watchlists.{watchlist}", f"{rule!r}: no entity @{entity} in the gazetteer")
         names = {w.name for w in watchlists}
         subscription_tables = self.tables(data, "subscriptions")
         self.unique(subscription_tables, "subscriptions", "chat_id")
@@ -303,7 +288,7 @@ class _Checker:
             tuple(self.warnings), resolved,
         )
 
-    def watchlists(self, data: dict[str, Any]) -> tuple[tuple[Watchlist, ...], list[Any]]:
+    def watchlists(self, data: dict[str, Any], entity_ids: set[str]) -> tuple[tuple[Watchlist, ...], list[Any]]:
         """The config's own [[watchlists]] and those of its watchlist_files; the built-in ones when it has none."""
         found: list[Watchlist] = []
         tables: list[Any] = []
@@ -312,24 +297,11 @@ class _Checker:
             if not isinstance(own, list):
                 self.problem("watchlists", f"must be an array of tables ([[watchlists]]), not {_kind(own)}")
             else:
-                parsed, problems = parse_watchlists(own, self.text)
-                self.rule_problems(self.path, problems)
+                parsed = self.watchlist_tables(self.path, own, self.text, entity_ids)
                 found += parsed
                 tables += own
         for file, text in self.named_files(data, "watchlist_files"):
-            try:
-                file_data = tomllib.loads(text)
-            except tomllib.TOMLDecodeError as exc:
-                self.problems.append(ConfigProblem(file, "", f"not valid TOML: {exc}"))
-                continue
-            for key in sorted(set(file_data) - {"watchlists"}):
-                self.problems.append(ConfigProblem(file, key, "unknown key (a watchlist file holds [[watchlists]] tables)"))
-            own = file_data.get("watchlists", [])
-            if not isinstance(own, list):
-                self.problems.append(ConfigProblem(file, "watchlists", "must be [[watchlists]] tables"))
-                continue
-            parsed, problems = parse_watchlists(own, text)
-            self.rule_problems(file, problems)
+            parsed, own = self.watchlist_file(file, text, entity_ids)
             found += parsed
             tables += own
         if "watchlists" not in data and "watchlist_files" not in data:
@@ -340,6 +312,35 @@ class _Checker:
                 self.problem("watchlists", f"two watchlists are named {watchlist.name!r}")
             seen.add(watchlist.name)
         return tuple(found), tables
+
+    def watchlist_file(self, file: str, text: str, entity_ids: set[str]) -> tuple[tuple[Watchlist, ...], list[Any]]:
+        """The watchlists of one watchlist file (a TOML file of [[watchlists]] tables only) and its tables."""
+        try:
+            file_data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            self.problems.append(ConfigProblem(file, "", f"not valid TOML: {exc}"))
+            return (), []
+        for key in sorted(set(file_data) - {"watchlists"}):
+            self.problems.append(ConfigProblem(file, key, "unknown key (a watchlist file holds [[watchlists]] tables)"))
+        own = file_data.get("watchlists", [])
+        if not isinstance(own, list):
+            self.problems.append(ConfigProblem(file, "watchlists", "must be [[watchlists]] tables"))
+            return (), []
+        return self.watchlist_tables(file, own, text, entity_ids), own
+
+    def watchlist_tables(self, file: str, tables: list[Any], text: str, entity_ids: set[str]) -> tuple[Watchlist, ...]:
+        """Watchlists from tables of ``file``, every problem (bad rules, unknown @entities) with its line."""
+        parsed, problems = parse_watchlists(tables, text)
+        self.rule_problems(file, problems)
+        names = [t.get("name") if isinstance(t, dict) else None for t in tables]
+        for watchlist, rule, entity in entity_refs(parsed):
+            if entity not in entity_ids:
+                i = names.index(watchlist)
+                self.problems.append(ConfigProblem(
+                    file, f"watchlists[{i}]", f"{rule!r}: no entity @{entity} in the gazetteer",
+                    table_line(text, "[[watchlists]]", i, rule),
+                ))
+        return parsed
 
     def entities(self, data: dict[str, Any]) -> tuple[tuple[Entity, ...], list[Any]]:
         """The built-in gazetteer, then gazetteer_files (an entity with a built-in id replaces it), or the snapshot's."""

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from alerts.routing import recipients
 from pipeline.classify import Classifier
-from storage.reclassify import documents_to_classify, save_classifications
+from storage.reclassify import documents_to_classify, save_classifications, settle_alerts
 from waakhond.config import Config
 
 BATCH = 200
@@ -23,6 +23,7 @@ class ReclassifyReport:
     changed: Counter[tuple[str, str]] = field(default_factory=Counter)  # (old label, new label) -> documents
     skipped: int = 0
     alerts_queued: int = 0
+    alerts_cancelled: int = 0  # unsent alerts to chats that no longer want the document
 
     @property
     def relabelled(self) -> int:
@@ -38,24 +39,28 @@ def reclassify(
 ) -> ReclassifyReport:
     """Classify every stored document (first stored at or after ``since``) again with ``config``'s rules.
 
-    No alerts are queued unless ``alert``: then chats that want a document now, and were never alerted
-    about it, are.
+    Unsent alerts to chats that no longer want a document are cancelled. No alerts are queued unless
+    ``alert``: then chats that want a document now, and were never alerted about it, are. Alerts are
+    settled after every document is classified, so a Kamervraag is judged with all of its case's new labels.
     """
     classifier = Classifier(config.watchlists, config.entities)
     subscriptions = config.subscriptions
-    route = (lambda reached, label: recipients(subscriptions, reached, label)) if alert else None
     report = ReclassifyReport()
+    touched: list[int] = []
     after = 0
     while batch := documents_to_classify(engine, since, after, BATCH):
         verdicts = [(d, classifier.classify(d.title, d.text, {"case": d.case_subject})) for d in batch]
-        for outcome in save_classifications(engine, verdicts, route):
+        for (stored, _), outcome in zip(verdicts, save_classifications(engine, verdicts), strict=True):
             if outcome.skipped:
                 report.skipped += 1
                 continue
             report.changed[(outcome.old_label, outcome.new_label)] += 1
-            report.alerts_queued += outcome.alerts_queued
+            touched.append(stored.id)
         report.examined += len(batch)
         after = batch[-1].id
         if progress is not None:
             progress(len(batch))
+    report.alerts_queued, report.alerts_cancelled = settle_alerts(
+        engine, touched, lambda reached, label: recipients(subscriptions, reached, label), queue=alert
+    )
     return report

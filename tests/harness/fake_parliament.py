@@ -27,6 +27,7 @@ __all__ = [
     "LATER_ANSWER",
     "POSTPONEMENT",
     "QUESTION",
+    "MEMBER_SETS",
     "FakeParliament",
     "PageRequest",
     "RecordedRequest",
@@ -36,8 +37,12 @@ __all__ = [
     "frbr_path",
     "guid",
     "parse_datetimeoffset",
+    "party_record",
+    "person_record",
     "postponement_record",
     "question_record",
+    "seat_person_record",
+    "seat_record",
     "vergaderjaar",
 ]
 
@@ -573,9 +578,9 @@ def _coerce(edm_type: str, raw: Any) -> Any:
     return _INVALID
 
 
-def _property_value(record: Any, name: str) -> Any:
+def _property_value(record: Any, name: str, properties: dict[str, str] | None = None) -> Any:
     raw = record.get(name) if isinstance(record, dict) else None
-    return _coerce(DOCUMENT_PROPERTIES[name], raw)
+    return _coerce((DOCUMENT_PROPERTIES if properties is None else properties)[name], raw)
 
 
 def _compare(op: str, left: Any, right: Any) -> bool | None:
@@ -610,8 +615,18 @@ class _FilterParser:
     error, as on the real API; write ``not (Soort eq 'x')``).
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(
+        self,
+        text: str,
+        properties: dict[str, str] | None = None,
+        entity_type: str = DOCUMENT_TYPE,
+        navigation: frozenset[str] = NAVIGATION_PROPERTIES,
+    ) -> None:
         self.text = text
+        # The entity set's own properties and navigation properties (default: Document's).
+        self.properties = DOCUMENT_PROPERTIES if properties is None else properties
+        self.entity_type = entity_type
+        self.navigation = navigation
         self.tokens = self._tokenize(text)
         self.index = 0
 
@@ -754,18 +769,19 @@ class _FilterParser:
             raise self._syntax_error(token.pos)
         if "/" in name:
             # The real API follows navigation paths and any()/all(); the fake does not.
+            own = self.entity_type.rsplit(".", 1)[-1]
             raise _invalid_query(
-                f"FakeParliament supports only Document's own properties in $filter, not the path '{name}'."
+                f"FakeParliament supports only {own}'s own properties in $filter, not the path '{name}'."
             )
         following = self._peek()
         if following is not None and following.kind == "punct" and following.text == "(":
             return self._call(token)
-        if name in NAVIGATION_PROPERTIES:
+        if name in self.navigation:
             raise _invalid_query(f"FakeParliament cannot filter on the navigation property '{name}'.")
-        edm_type = DOCUMENT_PROPERTIES.get(name)
+        edm_type = self.properties.get(name)
         if edm_type is None:
-            raise _invalid_query(f"Could not find a property named '{name}' on type '{DOCUMENT_TYPE}'.")
-        return _Expr(edm_type, lambda r, n=name: _property_value(r, n))
+            raise _invalid_query(f"Could not find a property named '{name}' on type '{self.entity_type}'.")
+        return _Expr(edm_type, lambda r, n=name, p=self.properties: _property_value(r, n, p))
 
     def _call(self, token: _Token) -> _Expr:
         signature = _FUNCTIONS.get(token.text)
@@ -799,23 +815,38 @@ class _FilterParser:
         return _Expr(result_type, call)
 
 
-def parse_filter(text: str) -> Callable[[Any], bool]:
-    """Compile ``$filter`` text to a predicate on records; raises ODataError like the API's 400."""
-    expr = _FilterParser(text).parse()
+def parse_filter(
+    text: str,
+    properties: dict[str, str] | None = None,
+    entity_type: str = DOCUMENT_TYPE,
+    navigation: frozenset[str] = NAVIGATION_PROPERTIES,
+) -> Callable[[Any], bool]:
+    """Compile ``$filter`` text to a predicate on records; raises ODataError like the API's 400.
+
+    ``properties`` (name -> Edm type), ``entity_type`` and ``navigation`` describe the entity set
+    filtered; by default Document's.
+    """
+    expr = _FilterParser(text, properties, entity_type, navigation).parse()
     return lambda record: expr.eval(record) is True
 
 
-def _parse_orderby(text: str) -> list[tuple[str, bool]]:
+def _parse_orderby(
+    text: str,
+    properties: dict[str, str] | None = None,
+    entity_type: str = DOCUMENT_TYPE,
+    navigation: frozenset[str] = NAVIGATION_PROPERTIES,
+) -> list[tuple[str, bool]]:
+    own = DOCUMENT_PROPERTIES if properties is None else properties
     keys: list[tuple[str, bool]] = []
     for item in text.split(","):
         match = re.fullmatch(r"\s*([A-Za-z_][A-Za-z0-9_/]*)(?:\s+(asc|desc))?\s*", item)
         if match is None:
             raise _invalid_query(f"Syntax error in $orderby '{text}'.")
         name, direction = match.groups()
-        if name not in DOCUMENT_PROPERTIES:
-            if name in NAVIGATION_PROPERTIES or "/" in name:
+        if name not in own:
+            if name in navigation or "/" in name:
                 raise _invalid_query(f"FakeParliament cannot order by '{name}'.")
-            raise _invalid_query(f"Could not find a property named '{name}' on type '{DOCUMENT_TYPE}'.")
+            raise _invalid_query(f"Could not find a property named '{name}' on type '{entity_type}'.")
         keys.append((name, direction == "desc"))
     return keys
 
@@ -869,6 +900,234 @@ def _non_negative(option: str, value: str) -> int:
         raise _invalid_query(f"Invalid value '{value}' for {option} query option found. "
                              f"The {option} query option requires a non-negative integer value.")
     return int(value)
+
+
+# -- members: Fractie, Persoon, FractieZetel, FractieZetelPersoon --------------------------------
+#
+# Who sits in the Kamer, in the OData JSON shape of v4/2.0 (served unchanged on v5, as Document is):
+# flat records with ``<Navigation>_Id`` foreign keys, expanded navigation properties as an object
+# (to-one) or an array (to-many). Property lists follow the public samples of real responses
+# (Persoon, Fractie, FractieZetel and FractieZetelPersoon quoted in third-party clients) and
+# openkamer/tkapi's fractie.py and persoon.py; the values the builders make are invented.
+
+MEMBER_SETS = ("Fractie", "Persoon", "FractieZetel", "FractieZetelPersoon")
+_MEMBER_ROOTS = {"v4": "/OData/v4/2.0/", "v5": "/OData/v5/"}
+MEMBER_PROPERTIES: dict[str, dict[str, str]] = {
+    "Fractie": {
+        "Id": GUID, "Nummer": INT32, "Afkorting": STRING, "NaamNL": STRING, "NaamEN": STRING,
+        "AantalZetels": INT32, "AantalStemmen": INT32, "DatumActief": DATETIMEOFFSET,
+        "DatumInactief": DATETIMEOFFSET, "ContentType": STRING, "ContentLength": INT32,
+        "GewijzigdOp": DATETIMEOFFSET, "ApiGewijzigdOp": DATETIMEOFFSET, "Verwijderd": BOOLEAN,
+    },
+    "Persoon": {
+        "Id": GUID, "Nummer": INT32, "Titels": STRING, "Initialen": STRING, "Tussenvoegsel": STRING,
+        "Achternaam": STRING, "Voornamen": STRING, "Roepnaam": STRING, "Geslacht": STRING, "Functie": STRING,
+        "Geboortedatum": DATETIMEOFFSET, "Geboorteplaats": STRING, "Geboorteland": STRING,
+        "Overlijdensdatum": DATETIMEOFFSET, "Overlijdensplaats": STRING, "Woonplaats": STRING, "Land": STRING,
+        "Fractielabel": STRING, "ContentType": STRING, "ContentLength": INT32,
+        "GewijzigdOp": DATETIMEOFFSET, "ApiGewijzigdOp": DATETIMEOFFSET, "Verwijderd": BOOLEAN,
+    },
+    "FractieZetel": {
+        "Id": GUID, "Gewicht": INT32, "Fractie_Id": GUID,
+        "GewijzigdOp": DATETIMEOFFSET, "ApiGewijzigdOp": DATETIMEOFFSET, "Verwijderd": BOOLEAN,
+    },
+    "FractieZetelPersoon": {
+        "Id": GUID, "FractieZetel_Id": GUID, "Persoon_Id": GUID, "Functie": STRING,
+        "Van": DATETIMEOFFSET, "TotEnMet": DATETIMEOFFSET,
+        "GewijzigdOp": DATETIMEOFFSET, "ApiGewijzigdOp": DATETIMEOFFSET, "Verwijderd": BOOLEAN,
+    },
+}  # fmt: skip
+# Navigation the fake follows: set -> property -> (target set, "one" | "many", foreign key).
+# "one": the target whose Id is the record's foreign key; "many": the targets whose foreign key is the record's Id.
+MEMBER_NAVIGATION: dict[str, dict[str, tuple[str, Literal["one", "many"], str]]] = {
+    "Fractie": {"FractieZetel": ("FractieZetel", "many", "Fractie_Id")},
+    "Persoon": {"FractieZetelPersoon": ("FractieZetelPersoon", "many", "Persoon_Id")},
+    "FractieZetel": {
+        "Fractie": ("Fractie", "one", "Fractie_Id"),
+        "FractieZetelPersoon": ("FractieZetelPersoon", "many", "FractieZetel_Id"),
+    },
+    "FractieZetelPersoon": {
+        "FractieZetel": ("FractieZetel", "one", "FractieZetel_Id"),
+        "Persoon": ("Persoon", "one", "Persoon_Id"),
+    },
+}
+# Navigation properties the real sets have and the fake does not follow (refused with a 400 naming them).
+_UNFOLLOWED_MEMBER_NAVIGATION = {
+    "Fractie": frozenset({"FractieAanvullendGegeven", "Organisatie", "ZaakActor", "Stemming", "DocumentActor"}),
+    "Persoon": frozenset({"PersoonContactinformatie", "PersoonGeschenk", "PersoonLoopbaan", "PersoonNevenfunctie",
+                          "PersoonOnderwijs", "PersoonReis", "ZaakActor", "DocumentActor", "ActiviteitActor",
+                          "CommissieZetelVastPersoon", "CommissieZetelVervangerPersoon", "FractieAanvullendGegeven",
+                          "Stemming"}),
+    "FractieZetel": frozenset({"FractieZetelVacature"}),
+    "FractieZetelPersoon": frozenset(),
+}  # fmt: skip
+DEFAULT_SEATED = date(2025, 11, 12)  # a swearing-in day for the builders' default seats
+
+
+def _member_type(entity_set: str) -> str:
+    return f"TK.DA.GGM.OData.{entity_set}"
+
+
+def _member_navigation(entity_set: str) -> frozenset[str]:
+    return frozenset(MEMBER_NAVIGATION[entity_set]) | _UNFOLLOWED_MEMBER_NAVIGATION[entity_set]
+
+
+def party_record(
+    afkorting: str,
+    naam: str,
+    *,
+    seats: int | None = None,
+    active_since: date = date(2023, 12, 6),
+    inactive_since: date | None = None,
+    naam_en: str | None = None,
+    number: int | None = None,
+    deleted: bool = False,
+) -> dict[str, Any]:
+    """A Fractie record (``Afkorting`` like "GL-PvdA", ``NaamNL`` like "GroenLinks-PvdA"); Id from the abbreviation."""
+    changed = inactive_since or active_since
+    return {
+        "Id": guid("fractie", afkorting),
+        "Nummer": number if number is not None else 3000 + zlib.crc32(afkorting.encode()) % 1000,
+        "Afkorting": afkorting,
+        "NaamNL": naam,
+        "NaamEN": naam_en if naam_en is not None else naam,
+        "AantalZetels": seats,
+        "AantalStemmen": None,
+        "DatumActief": _local(active_since),
+        "DatumInactief": _local(inactive_since) if inactive_since else None,
+        "ContentType": "image/png",
+        "ContentLength": 4000 + zlib.crc32(naam.encode()) % 9000,
+        "GewijzigdOp": _changed_at(changed, f"fractie:{afkorting}"),
+        "ApiGewijzigdOp": _fixed_stamp(changed, f"fractie:{afkorting}"),
+        "Verwijderd": deleted,
+    }
+
+
+def person_record(
+    roepnaam: str,
+    achternaam: str,
+    *,
+    tussenvoegsel: str | None = None,
+    initialen: str | None = None,
+    voornamen: str | None = None,
+    functie: str = "Tweede Kamerlid",
+    number: int | None = None,
+    deleted: bool = False,
+) -> dict[str, Any]:
+    """A Persoon record; birth, residence and the like are null (the fake has no use for personal data)."""
+    key = " ".join(p for p in (roepnaam, tussenvoegsel, achternaam) if p)
+    first = voornamen or roepnaam
+    return {
+        "Id": guid("persoon", key),
+        "Nummer": number if number is not None else 1000 + zlib.crc32(key.encode()) % 5000,
+        "Titels": None,
+        "Initialen": initialen if initialen is not None else "".join(f"{w[0]}." for w in first.split()),
+        "Tussenvoegsel": tussenvoegsel,
+        "Achternaam": achternaam,
+        "Voornamen": first,
+        "Roepnaam": roepnaam,
+        "Geslacht": None,
+        "Functie": functie,
+        "Geboortedatum": None,
+        "Geboorteplaats": None,
+        "Geboorteland": None,
+        "Overlijdensdatum": None,
+        "Overlijdensplaats": None,
+        "Woonplaats": None,
+        "Land": "NL",
+        "Fractielabel": None,  # only Eerste Kamer members carry one (OpenDataPortaal issue #168)
+        "ContentType": "image/jpeg",
+        "ContentLength": 100000 + zlib.crc32(key.encode()) % 400000,
+        "GewijzigdOp": _changed_at(DEFAULT_SEATED, f"persoon:{key}"),
+        "ApiGewijzigdOp": _fixed_stamp(DEFAULT_SEATED, f"persoon:{key}"),
+        "Verwijderd": deleted,
+    }
+
+
+def seat_record(fractie_id: str, weight: int, *, deleted: bool = False) -> dict[str, Any]:
+    """A FractieZetel: seat number ``weight`` (Gewicht) of the Fractie."""
+    key = f"{fractie_id}/{weight}"
+    return {
+        "Id": guid("fractiezetel", key),
+        "Gewicht": weight,
+        "Fractie_Id": fractie_id,
+        "GewijzigdOp": _changed_at(DEFAULT_SEATED, f"zetel:{key}"),
+        "ApiGewijzigdOp": _fixed_stamp(DEFAULT_SEATED, f"zetel:{key}"),
+        "Verwijderd": deleted,
+    }
+
+
+def seat_person_record(
+    seat_id: str,
+    person_id: str,
+    *,
+    since: date = DEFAULT_SEATED,
+    until: date | None = None,
+    functie: str = "Lid",
+    deleted: bool = False,
+) -> dict[str, Any]:
+    """A FractieZetelPersoon: the person holds the seat from ``since`` up to and including ``until`` (None: now)."""
+    key = f"{seat_id}/{person_id}/{since.isoformat()}"
+    changed = until or since
+    return {
+        "Id": guid("fractiezetelpersoon", key),
+        "FractieZetel_Id": seat_id,
+        "Persoon_Id": person_id,
+        "Functie": functie,
+        "Van": _local(since),
+        "TotEnMet": _local(until) if until else None,
+        "GewijzigdOp": _changed_at(changed, f"fzp:{key}"),
+        "ApiGewijzigdOp": _fixed_stamp(changed, f"fzp:{key}"),
+        "Verwijderd": deleted,
+    }
+
+
+def _parse_member_expand(text: str, entity_set: str) -> dict[str, Any]:
+    """``$expand`` of a member set as a tree: navigation property -> the nested expansion (``{}``: none)."""
+    tree: dict[str, Any] = {}
+    for raw in _split_top_level(text):
+        item = raw.strip()
+        match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?", item, re.S)
+        if match is None:
+            raise _invalid_query(f"Syntax error in $expand '{text}'.")
+        name, inner = match.group(1), match.group(2)
+        if name not in MEMBER_NAVIGATION[entity_set]:
+            if name in _UNFOLLOWED_MEMBER_NAVIGATION[entity_set]:
+                raise _invalid_query(f"FakeParliament cannot expand '{name}' of {entity_set}.")
+            raise _invalid_query(f"Could not find a property named '{name}' on type '{_member_type(entity_set)}'.")
+        nested: dict[str, Any] = {}
+        if inner is not None and inner.strip():
+            option = re.fullmatch(r"\s*\$expand=(.+)", inner, re.S)
+            if option is None:
+                raise _invalid_query(
+                    f"FakeParliament supports only $expand inside $expand, not '{inner.strip()}'."
+                )
+            nested = _parse_member_expand(option.group(1), MEMBER_NAVIGATION[entity_set][name][0])
+        tree[name] = nested
+    return tree
+
+
+def _same_id(a: Any, b: Any) -> bool:
+    return isinstance(a, str) and isinstance(b, str) and a.lower() == b.lower()
+
+
+def _expand_member(
+    record: dict[str, Any], entity_set: str, tree: dict[str, Any], records: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """``record`` with each navigation property of ``tree`` joined in: an object or null (to-one), an array (to-many)."""
+    out = dict(record)
+    for name, nested in tree.items():
+        target, cardinality, foreign_key = MEMBER_NAVIGATION[entity_set][name]
+        if cardinality == "one":
+            related = next((r for r in records[target] if _same_id(r.get("Id"), record.get(foreign_key))), None)
+            out[name] = None if related is None else _expand_member(related, target, nested, records)
+        else:
+            out[name] = [
+                _expand_member(r, target, nested, records)
+                for r in records[target]
+                if _same_id(r.get(foreign_key), record.get("Id"))
+            ]
+    return out
 
 
 # -- CQL (SRU) -------------------------------------------------------------------------------
@@ -1115,7 +1374,7 @@ def frbr_path(identifier: str, manifestation: str = "xml", folder: str | None = 
 
 
 class PageRequest(NamedTuple):
-    """One request that reached a Document endpoint; ``params`` are the decoded query options."""
+    """One request that reached an OData endpoint (Document or a member set); ``params`` are the decoded query options."""
 
     method: str
     path: str
@@ -1143,8 +1402,9 @@ class FakeParliament(LocalServer):
     """Plays ``gegevensmagazijn.tweedekamer.nl`` (OData Document, v4/2.0 and v5) and ``repository.overheid.nl``.
 
     Serves ``/OData/v4/2.0/Document`` and ``/OData/v5/Document`` (same records; set
-    ``v4_enabled = False`` for the v4 shutdown), ``/sru`` and ``/frbr/officielepublicaties/…``,
-    and ``/robots.txt``. Records are served with their Zaak/DocumentVersie/DocumentActor arrays
+    ``v4_enabled = False`` for the v4 shutdown), the member sets ``Fractie``, ``Persoon``,
+    ``FractieZetel`` and ``FractieZetelPersoon`` under the same two roots (see add_party and
+    add_member), ``/sru`` and ``/frbr/officielepublicaties/…``, and ``/robots.txt``. Records are served with their Zaak/DocumentVersie/DocumentActor arrays
     whatever ``$expand`` says, unless ``strict_expand`` is set.
     ``clock`` gives "now" for ApiGewijzigdOp stamps and publication dates (default: real UTC time).
     """
@@ -1159,6 +1419,7 @@ class FakeParliament(LocalServer):
         self._entries: list[_Entry] = []
         self._last_ticks: int | None = None
         self._publications: dict[str, _Publication] = {}
+        self._members: dict[str, list[dict[str, Any]]] = {name: [] for name in MEMBER_SETS}
         self._requests: list[RecordedRequest] = []
         self._page_requests: list[PageRequest] = []
         self._faults: dict[int, list[_Fault]] = {}
@@ -1279,6 +1540,73 @@ class FakeParliament(LocalServer):
         with self._cond:
             return None if self._last_ticks is None else format_ticks(self._last_ticks)
 
+    # -- members -----------------------------------------------------------------------------
+
+    def add_entity(self, entity_set: str, record: dict[str, Any]) -> dict[str, Any]:
+        """Store a copy of a Fractie, Persoon, FractieZetel or FractieZetelPersoon record (needs a unique ``Id``)."""
+        if entity_set not in MEMBER_SETS:
+            raise ValueError(f"{entity_set!r} is not one of {', '.join(MEMBER_SETS)}")
+        if not isinstance(record, dict) or not isinstance(record.get("Id"), str):
+            raise ValueError(f"a {entity_set} record needs a string Id")
+        stored = copy.deepcopy(record)
+        with self._cond:
+            if any(r.get("Id") == stored["Id"] for r in self._members[entity_set]):
+                raise ValueError(f"a {entity_set} with Id {stored['Id']!r} exists; use update_entity()")
+            self._members[entity_set].append(stored)
+            return copy.deepcopy(stored)
+
+    def update_entity(self, entity_set: str, entity_id: str, **changes: Any) -> dict[str, Any]:
+        """Apply ``changes`` to a stored member-set record (a seat ending: ``TotEnMet=...``)."""
+        with self._cond:
+            records = self._members[entity_set]
+            for i, record in enumerate(records):
+                if record.get("Id") == entity_id:
+                    updated = {**copy.deepcopy(record), **copy.deepcopy(changes)}
+                    records[i] = updated
+                    return copy.deepcopy(updated)
+        raise KeyError(f"no {entity_set} with Id {entity_id!r}")
+
+    def entities(self, entity_set: str) -> list[dict[str, Any]]:
+        """The stored records of a member set, in storage order."""
+        with self._cond:
+            return copy.deepcopy(self._members[entity_set])
+
+    def add_party(self, afkorting: str, naam: str, **kwargs: Any) -> dict[str, Any]:
+        """Store a Fractie built by party_record(afkorting, naam, **kwargs); returns it."""
+        return self.add_entity("Fractie", party_record(afkorting, naam, **kwargs))
+
+    def add_member(
+        self,
+        party: dict[str, Any] | str,
+        roepnaam: str,
+        achternaam: str,
+        *,
+        tussenvoegsel: str | None = None,
+        initialen: str | None = None,
+        voornamen: str | None = None,
+        since: date = DEFAULT_SEATED,
+        until: date | None = None,
+        functie: str = "Lid",
+    ) -> dict[str, Any]:
+        """Seat a person in ``party`` (a Fractie record or Id): a new FractieZetel and its FractieZetelPersoon.
+
+        The Persoon is stored on first use and shared by later seats (a member who changed party has
+        an ended seat and a current one). Returns the FractieZetelPersoon record.
+        """
+        party_id = party["Id"] if isinstance(party, dict) else party
+        person = person_record(
+            roepnaam, achternaam, tussenvoegsel=tussenvoegsel, initialen=initialen, voornamen=voornamen
+        )
+        with self._cond:
+            if not any(r.get("Id") == person["Id"] for r in self._members["Persoon"]):
+                self._members["Persoon"].append(person)
+            weight = 1 + sum(1 for r in self._members["FractieZetel"] if r.get("Fractie_Id") == party_id)
+            seat = seat_record(party_id, weight)
+            self._members["FractieZetel"].append(seat)
+            held = seat_person_record(seat["Id"], person["Id"], since=since, until=until, functie=functie)
+            self._members["FractieZetelPersoon"].append(held)
+            return copy.deepcopy(held)
+
     # -- fault injection ---------------------------------------------------------------------
 
     def _schedule(self, n: int, fault: _Fault) -> None:
@@ -1386,7 +1714,10 @@ class FakeParliament(LocalServer):
             return list(self._requests)
 
     def page_requests(self) -> list[PageRequest]:
-        """The requests an enabled Document endpoint received (a disabled v4's 404s are not pages)."""
+        """The requests an enabled OData endpoint (Document or a member set) received; a disabled v4's 404s are not pages.
+
+        fail_page, truncate_page and hang_page count these.
+        """
         with self._cond:
             return list(self._page_requests)
 
@@ -1413,7 +1744,7 @@ class FakeParliament(LocalServer):
             return matching()
 
     def wait_for_page_requests(self, count: int, timeout: float = 30.0) -> list[PageRequest]:
-        """Block until the Document endpoints received ``count`` page requests in all."""
+        """Block until the OData endpoints (Document and member sets) received ``count`` page requests in all."""
         with self._cond:
             if not self._cond.wait_for(lambda: len(self._page_requests) >= count, timeout=timeout):
                 raise AssertionError(
@@ -1428,6 +1759,11 @@ class FakeParliament(LocalServer):
         path = request.path
         query = request.query_string.decode("latin-1")
         api: Literal["v4", "v5"] | None = "v4" if path == V4_PATH else "v5" if path == V5_PATH else None
+        member_set: str | None = None
+        if api is None:
+            for version, root in (("v4", _MEMBER_ROOTS["v4"]), ("v5", _MEMBER_ROOTS["v5"])):
+                if path.startswith(root) and path[len(root):] in MEMBER_SETS:
+                    api, member_set = ("v4" if version == "v4" else "v5"), path[len(root):]
         served_page = api == "v5" or (api == "v4" and self.v4_enabled)
         faults: list[_Fault] = []
         with self._cond:
@@ -1445,7 +1781,7 @@ class FakeParliament(LocalServer):
         if api is not None:
             if not served_page:
                 return self._not_found()
-            return self._serve_page(request, api, faults)
+            return self._serve_page(request, api, faults, member_set)
         if path == "/robots.txt":
             return Response(ROBOTS_TXT, content_type="text/plain; charset=utf-8")
         if path == SRU_PATH:
@@ -1463,7 +1799,9 @@ class FakeParliament(LocalServer):
         body = json.dumps({"error": {"code": "", "message": message}}, ensure_ascii=False)
         return Response(body, status=status, headers=headers or {}, content_type=ODATA_CONTENT_TYPE)
 
-    def _serve_page(self, request: Request, api: Literal["v4", "v5"], faults: list[_Fault]) -> Response:
+    def _serve_page(
+        self, request: Request, api: Literal["v4", "v5"], faults: list[_Fault], member_set: str | None = None
+    ) -> Response:
         for fault in faults:
             if fault.kind == "hang":
                 assert fault.event is not None
@@ -1477,7 +1815,7 @@ class FakeParliament(LocalServer):
         if request.method != "GET":
             return Response(b"", status=405, headers={"Allow": "GET"})
         try:
-            payload = self._query(request, api)
+            payload = self._member_query(request, api, member_set) if member_set else self._query(request, api)
         except ODataError as err:
             return self._odata_error(err.status, err.message)
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -1493,8 +1831,9 @@ class FakeParliament(LocalServer):
         response.headers["Content-Length"] = str(len(body))
         return response
 
-    def _query(self, request: Request, api: Literal["v4", "v5"]) -> dict[str, Any]:
-        raw_query = request.query_string.decode("latin-1")
+    @staticmethod
+    def _query_options(raw_query: str) -> dict[str, str]:
+        """The ``$`` system query options, refused like the API refuses repeated, unknown or bad ones."""
         options: dict[str, str] = {}
         for key, value in parse_qsl(raw_query, keep_blank_values=True):
             if not key.startswith("$"):
@@ -1509,6 +1848,11 @@ class FakeParliament(LocalServer):
             raise _invalid_query(f"The query parameter '{sorted(unknown)[0]}' is not supported by FakeParliament.")
         if "$format" in options and options["$format"].split(";", 1)[0].strip() not in ("json", "application/json"):
             raise ODataError(f"The requested format '{options['$format']}' is not supported.", status=406)
+        return options
+
+    def _query(self, request: Request, api: Literal["v4", "v5"]) -> dict[str, Any]:
+        raw_query = request.query_string.decode("latin-1")
+        options = self._query_options(raw_query)
         predicate = parse_filter(options["$filter"]) if "$filter" in options else None
         order = _parse_orderby(options["$orderby"]) if "$orderby" in options else []
         expanded = _parse_expand(options["$expand"]) if "$expand" in options else {}
@@ -1553,6 +1897,38 @@ class FakeParliament(LocalServer):
                 for z in projected["Zaak"]
             ]
         return projected
+
+    def _member_query(self, request: Request, api: Literal["v4", "v5"], entity_set: str) -> dict[str, Any]:
+        """A page of a member set: $filter/$orderby on its own properties, $expand of its navigation (nested)."""
+        raw_query = request.query_string.decode("latin-1")
+        options = self._query_options(raw_query)
+        properties = MEMBER_PROPERTIES[entity_set]
+        entity_type, navigation = _member_type(entity_set), _member_navigation(entity_set)
+        predicate = parse_filter(options["$filter"], properties, entity_type, navigation) if "$filter" in options else None
+        order = _parse_orderby(options["$orderby"], properties, entity_type, navigation) if "$orderby" in options else []
+        expanded = _parse_member_expand(options["$expand"], entity_set) if "$expand" in options else {}
+        if options.get("$count") not in (None, "true", "false"):
+            raise _invalid_query(f"'{options['$count']}' is not a valid count option.")
+        skip = _non_negative("$skip", options["$skip"]) if "$skip" in options else 0
+        top = _non_negative("$top", options["$top"]) if "$top" in options else None
+        with self._cond:
+            snapshot = copy.deepcopy(self._members)
+            page_size = max(1, int(self.page_size))
+        matched = [r for r in snapshot[entity_set] if predicate is None or predicate(r)]
+        for name, descending in reversed(order):
+            def key(record: Any, name: str = name) -> tuple[int, Any]:
+                value = _property_value(record, name, properties)
+                return (0, 0) if value is None or value is _INVALID else (1, value)
+
+            matched.sort(key=key, reverse=descending)
+        window = matched[skip: skip + (min(top, page_size) if top is not None else page_size)]
+        payload: dict[str, Any] = {"@odata.context": f"{self.base_url}{_MEMBER_ROOTS[api]}$metadata#{entity_set}"}
+        if options.get("$count") == "true":
+            payload["@odata.count"] = len(matched)
+        payload["value"] = [_expand_member(record, entity_set, expanded, snapshot) for record in window]
+        if top is None and skip + page_size < len(matched):
+            payload["@odata.nextLink"] = self._next_link(request, raw_query, skip + page_size)
+        return payload
 
     def _next_link(self, request: Request, raw_query: str, skip: int) -> str:
         """The same URL with ``$skip`` set, the other options kept exactly as the client encoded them."""

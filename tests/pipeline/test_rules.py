@@ -50,7 +50,7 @@ def test_every_problem_names_file_line_and_reason() -> None:
 def test_unknown_entities_in_queries_are_named() -> None:
     text = BROKEN.replace('role = "kern"\nthreshold = 0\n', "").replace('{ term = "Face ID", weight = "veel" },\n', "")
     text = text.replace('"camera NEAR/3",\n', "")
-    assert problems_of(text) == ["w.toml: watchlists.fr: '@bestaat-niet OR pimeyes': no entity @bestaat-niet in the gazetteer"]
+    assert problems_of(text) == ["w.toml:12: watchlists[0]: '@bestaat-niet OR pimeyes': no entity @bestaat-niet in the gazetteer"]
 
 
 def test_a_watchlist_needs_a_rule_that_can_score() -> None:

@@ -109,10 +109,11 @@ def test_search_json_and_malformed_queries(env: dict[str, str], engine: Engine) 
     assert json.loads(line) == {
         "url": "https://dagblad.example/a", "title": "Clearview krijgt boete", "kind": "news", "source": "dagblad",
         "published": "2026-11-21T12:00:00+00:00", "fetched": "2026-11-21T12:00:00+00:00", "matches": ["Clearview"],
-        "version": 1, "updated": None,
+        "label": "core", "relevance": 2.0, "tags": [], "version": 1, "updated": None,
     }
     table = invoke(["search", "boete"], env)
     assert "2026-11-21  dagblad" in table.stdout and "https://dagblad.example/a" in table.stdout
+    assert "core 2.0: Clearview" in table.stdout  # why it matched
     assert "no documents found" in invoke(["search", "onbekendwoord"], env).stderr
     bad = CliRunner().invoke(cli, ["search", '"open'], env=env)
     assert bad.exit_code == 1 and bad.stderr.strip() == 'Error: unbalanced quote in query; close every "phrase"'
