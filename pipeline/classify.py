@@ -99,6 +99,14 @@ class Classifier:
         self.matcher = Matcher(
             leaf for w in watchlists for r in w.rules for leaf in leaves(r.node) if not isinstance(leaf, EntityRef)
         )
+        # Which rules each word, phrase or entity can make true: a document's candidates are the rules of what
+        # it contains (a rule never matches by absence alone), so the rules of absent words cost nothing.
+        self._rules_of: dict[object, list[tuple[int, int]]] = {}
+        for w_index, watchlist in enumerate(watchlists):
+            for r_index, rule in enumerate(watchlist.rules):
+                for leaf in leaves(rule.node):
+                    key = ("@", leaf.entity) if isinstance(leaf, EntityRef) else leaf
+                    self._rules_of.setdefault(key, []).append((w_index, r_index))
 
     def classify(self, title: str | None, text: str | None, extra: Mapping[str, str | None] | None = None) -> Classification:
         """Classify a document's title and text; ``extra`` fields (a case subject, ...) count as title."""
@@ -112,12 +120,17 @@ class Classifier:
         for mention, first, last in found:
             entity_hits.setdefault(mention.entity, []).append((first, last))
         evaluator = _Evaluator(tokens, word_hits, entity_hits)
+        candidates: dict[int, set[int]] = {}
+        for key in [*word_hits, *(("@", e) for e in entity_hits)]:
+            for w_index, r_index in self._rules_of.get(key, ()):
+                candidates.setdefault(w_index, set()).add(r_index)
 
         scores: list[WatchlistScore] = []
         matches: list[RuleMatch] = []
-        for watchlist in self.watchlists:
+        for w_index, watchlist in enumerate(self.watchlists):
             total = 0.0
-            for rule in watchlist.rules:
+            for r_index in sorted(candidates.get(w_index, ())):
+                rule = watchlist.rules[r_index]
                 ok, hits = evaluator.run(rule.node)
                 if not ok:
                     continue
@@ -158,8 +171,7 @@ def _span(tokens: list[Token], hit: Hit) -> Span:
 
 def snippet(texts: Mapping[str, str], span: Span, context: int = SNIPPET_CONTEXT) -> str:
     """The text around a span on one line, the span itself in [[double brackets]]."""
-    # Brackets in the text itself would pass for the marks: they are split apart first (same length).
-    text = texts.get(span.field, "").replace("[[", "[ ").replace("]]", "] ")
+    text = texts.get(span.field, "")
     start = max(0, span.start - context)
     end = min(len(text), span.end + context)
     # Widen to whole words so the snippet does not begin or end inside one.
@@ -167,7 +179,11 @@ def snippet(texts: Mapping[str, str], span: Span, context: int = SNIPPET_CONTEXT
         start -= 1
     while end < len(text) and text[end].isalnum():
         end += 1
-    before, middle, after = (_WHITESPACE.sub(" ", part) for part in (text[start : span.start], text[span.start : span.end], text[span.end : end]))
+    # Brackets in the text itself would pass for the marks: they are split apart (in the window only).
+    before, middle, after = (
+        _WHITESPACE.sub(" ", part.replace("[[", "[ ").replace("]]", "] "))
+        for part in (text[start : span.start], text[span.start : span.end], text[span.end : end])
+    )
     lead = "…" if start > 0 else ""
     tail = "…" if end < len(text) else ""
     return f"{lead}{before.lstrip()}[[{middle}]]{after.rstrip()}{tail}"

@@ -16,11 +16,10 @@ from pipeline.folding import fold
 from pipeline.gazetteer import Entity
 from pipeline.matcher import Matcher
 from pipeline.query import Phrase, Word, parse_term
-from pipeline.tokens import Token
+from pipeline.tokens import WORD, Token
 
 # How near (in words) a context word must stand to an ambiguous alias to confirm or rule it out.
 CONTEXT_WINDOW = 20
-_WORD = re.compile(r"[\w\u0300-\u036f]+")
 
 MONTHS = {
     m: i + 1
@@ -114,21 +113,22 @@ def case_sensitive(alias: str) -> bool:
 
 
 class EntityFinder:
-    """Finds the gazetteer's entities in tokens; looks up cost one dictionary probe per token."""
+    """Finds the gazetteer's entities in tokens: per token, one dictionary probe per alias length (not per alias)."""
 
     def __init__(self, entities: tuple[Entity, ...], window: int = CONTEXT_WINDOW) -> None:
         self.entities = {e.id: e for e in entities}
         self.window = window
-        self._first: dict[str, list[_Alias]] = defaultdict(list)
+        # Aliases by their folded words; several entities may share one ("De Vries").
+        self._aliases: dict[tuple[str, ...], list[_Alias]] = defaultdict(list)
         self._context: Matcher = Matcher()
         self._context_of: dict[str, tuple[list[Word | Phrase], list[Word | Phrase]]] = {}
         for entity in entities:
             for alias in entity.aliases:
-                originals = tuple(_WORD.findall(alias))
+                originals = tuple(WORD.findall(alias))
                 words = tuple(fold(w) for w in originals)
                 if not words:
                     continue
-                self._first[words[0]].append(
+                self._aliases[words].append(
                     _Alias(entity, words, originals, case_sensitive(alias), alias in entity.ambiguous)
                 )
             if entity.ambiguous:
@@ -137,20 +137,21 @@ class EntityFinder:
                 for leaf in pro + con:
                     self._context.add(leaf)
                 self._context_of[entity.id] = (pro, con)
-        for aliases in self._first.values():
-            aliases.sort(key=lambda a: -len(a.words))  # the longest alias wins at a position
+        self._lengths = sorted({len(words) for words in self._aliases}, reverse=True)  # the longest alias wins
+        self._starts = {words[0] for words in self._aliases}
 
     def find(self, tokens: list[Token]) -> list[tuple[Mention, int, int]]:
         """Each mention with the token indexes it spans."""
         raw: list[tuple[_Alias, int, int]] = []
         i = 0
         while i < len(tokens):
-            match = self._alias_at(tokens, i)
-            if match is None:
+            matches = self._aliases_at(tokens, i)
+            if not matches:
                 i += 1
                 continue
-            raw.append((match, i, i + len(match.words) - 1))
-            i += len(match.words)
+            n = len(matches[0].words)
+            raw.extend((match, i, i + n - 1) for match in matches)
+            i += n
         if not raw:
             return []
         confirmed = {a.entity.id for a, _, _ in raw if not a.ambiguous}
@@ -163,17 +164,23 @@ class EntityFinder:
             mentions.append((Mention(alias.entity.id, alias.entity.type, alias.entity.name, start.field, start.start, end.end), first, last))
         return mentions
 
-    def _alias_at(self, tokens: list[Token], i: int) -> _Alias | None:
-        for alias in self._first.get(tokens[i].folded, ()):
-            n = len(alias.words)
+    def _aliases_at(self, tokens: list[Token], i: int) -> list[_Alias]:
+        """The aliases (of one length, the longest found; one per entity) that begin at token ``i``."""
+        if tokens[i].folded not in self._starts:
+            return []
+        for n in self._lengths:
             if i + n > len(tokens) or tokens[i + n - 1].position - tokens[i].position != n - 1:
                 continue
-            if any(tokens[i + k].folded != alias.words[k] for k in range(1, n)):
+            candidates = self._aliases.get(tuple(t.folded for t in tokens[i : i + n]))
+            if not candidates:
                 continue
-            if alias.case_sensitive and any(tokens[i + k].original != alias.originals[k] for k in range(n)):
-                continue
-            return alias
-        return None
+            found = {
+                a.entity.id: a for a in candidates
+                if not a.case_sensitive or all(tokens[i + k].original == a.originals[k] for k in range(n))
+            }
+            if found:
+                return list(found.values())
+        return []
 
     def _claim(
         self, entity: Entity, tokens: list[Token], at: int, hits: dict[Word | Phrase, list[tuple[int, int]]], confirmed: bool

@@ -39,10 +39,12 @@ class Lexicon:
         self._head_stem: dict[str, list[int]] = defaultdict(list)  # stem of a compound's last part -> ids
         self._head_root: dict[str, list[int]] = defaultdict(list)
         self._prefix: dict[str, list[int]] = defaultdict(list)
+        # The lengths of the words in each index, ascending so that loops can stop early.
         self._inside_lengths: list[int] = []
-        self._head_lengths: set[int] = set()
+        self._head_lengths: list[int] = []
         self._prefix_lengths: list[int] = []
         self._cache: dict[str, tuple[int, ...]] = {}
+        self._stale = False
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -59,25 +61,31 @@ class Lexicon:
             self._literal[word].append(wid)
         elif mode == PREFIX:
             self._prefix[word].append(wid)
-            self._prefix_lengths = sorted({len(w) for w in self._prefix})
         else:
             self._family[root(word)].append(wid)
             if mode == DUTCH and len(word) >= COMPOUND_MIN:
                 self._inside[word].append(wid)
-                self._inside_lengths = sorted({len(w) for w in self._inside})
                 self._head_stem[stem(word)].append(wid)
-                self._head_lengths.add(len(stem(word)))
                 # A short family key ("polit" for "politie") would end unrelated words ("kosmopolit-isch").
                 if len(root(word)) >= COMPOUND_MIN:
                     self._head_root[root(word)].append(wid)
-                    self._head_lengths.add(len(root(word)))
+        self._stale = True
         return wid
+
+    def _index_lengths(self) -> None:
+        """Recompute the word lengths each index holds, once after words were added (not per word: that is quadratic)."""
+        self._prefix_lengths = sorted({len(w) for w in self._prefix})
+        self._inside_lengths = sorted({len(w) for w in self._inside})
+        self._head_lengths = sorted({len(k) for k in self._head_stem} | {len(k) for k in self._head_root})
+        self._stale = False
 
     def match(self, token: str) -> tuple[int, ...]:
         """The ids of the words this folded token matches."""
         cached = self._cache.get(token)
         if cached is not None:
             return cached
+        if self._stale:
+            self._index_lengths()
         found = self._match(token)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()

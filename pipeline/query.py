@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from pipeline.errors import QuerySyntaxError
 from pipeline.folding import fold
+from pipeline.tokens import WORD
 
 DEFAULT_NEAR = 10
 MAX_NEAR = 100  # fields are further apart than this (tokens.FIELD_GAP)
@@ -23,7 +24,6 @@ _TOKEN = re.compile(
     r"|(?P<minus>-)(?=[\w\"(@])|(?P<word>[^\s()\"]+))"
 )
 _ENTITY_ID = re.compile(r"^@[a-z0-9][a-z0-9:_-]*$")
-_WORD_CHARS = re.compile(r"[\w\u0300-\u036f]+")
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def parse_query(text: str) -> Node:
 def parse_term(text: str) -> Node:
     """A literal watch term: one word (Dutch-aware, or a prefix with a final *) or several words as a phrase."""
     star = text.rstrip().endswith("*")
-    parts = _WORD_CHARS.findall(fold(text))
+    parts = WORD.findall(fold(text))
     if not parts:
         raise QuerySyntaxError("the term has no letters or digits", 1)
     if len(parts) == 1:
@@ -213,7 +213,7 @@ class _Parser:
                 raise QuerySyntaxError(f"{value!r} is not an entity id (@ followed by a gazetteer id)", column)
             return EntityRef(value[1:])
         prefix = value.endswith("*")
-        parts = _WORD_CHARS.findall(fold(value))
+        parts = WORD.findall(fold(value))
         if not parts:
             raise QuerySyntaxError(f"{value!r} has no letters or digits", column)
         if prefix and len(parts[-1]) < 2:
@@ -230,7 +230,7 @@ class _Parser:
         words: list[Word] = []
         for raw in inner.split():
             prefix = raw.endswith("*")
-            parts = _WORD_CHARS.findall(fold(raw))
+            parts = WORD.findall(fold(raw))
             for k, part in enumerate(parts):
                 last = k == len(parts) - 1
                 words.append(Word(part, prefix=True) if prefix and last else Word(part, exact=True))

@@ -9,7 +9,7 @@ from pipeline.folding import fold
 
 # Letters, digits and combining accents (a decomposed "é" stays one word); everything else separates words,
 # so "AI-verordening" is two tokens and "camera's" is "camera" + "s".
-_WORD = re.compile(r"[\w\u0300-\u036f]+")
+WORD = re.compile(r"[\w\u0300-\u036f]+")
 # Positions between fields are this far apart, so no phrase or NEAR/n query reaches from a title into the text.
 FIELD_GAP = 1000
 
@@ -29,7 +29,7 @@ def tokenize(fields: list[tuple[str, str]]) -> list[Token]:
     tokens: list[Token] = []
     position = 0
     for name, text in fields:
-        for m in _WORD.finditer(text):
+        for m in WORD.finditer(text):
             original = m.group()
             tokens.append(Token(fold(original), original, name, m.start(), m.end(), position))
             position += 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,13 +10,11 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.classify import Classification
-from storage.kamervragen import _case_reach
+from storage.kamervragen import Route, _case_reach
 from pipeline.rules import CORE, UNRELATED
 from storage.models import Document, KamervraagCase, KamervraagDocument, OutboxEntry
 from storage.repository import CANCELLED, NEW, PENDING, _alerted_chats, _queue_alerts, set_classification
 
-# (watchlists reached, label) -> chat ids (alerts.routing.recipients bound to the subscriptions).
-Route = Callable[[Collection[str], str], Sequence[str]]
 _BATCH = 200
 
 

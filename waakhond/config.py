@@ -183,6 +183,12 @@ def _builtin_watchlists() -> tuple[Watchlist, ...]:
 
 
 @lru_cache(maxsize=1)
+def _builtin_tables() -> tuple[list[Any], list[Any]]:
+    """The built-in watchlists' and gazetteer's tables as parsed: what a snapshot carries when the config adds none."""
+    return tomllib.loads(builtin_watchlists_text())["watchlists"], tomllib.loads(builtin_text())["entity"]
+
+
+@lru_cache(maxsize=1)
 def builtin_entities() -> tuple[Entity, ...]:
     entities, problems = parse_gazetteer(builtin_text())
     assert not problems, problems  # shipped data; a test checks it
@@ -305,7 +311,7 @@ class _Checker:
             found += parsed
             tables += own
         if "watchlists" not in data and "watchlist_files" not in data:
-            return _builtin_watchlists(), tomllib.loads(builtin_watchlists_text())["watchlists"]
+            return _builtin_watchlists(), _builtin_tables()[0]
         seen: set[str] = set()
         for watchlist in found:
             if watchlist.name in seen:
@@ -349,7 +355,7 @@ class _Checker:
             self.rule_problems(self.path, problems)
             return entities, data["gazetteer_entities"]
         merged = {e.id: e for e in builtin_entities()}
-        tables = {t["id"]: t for t in tomllib.loads(builtin_text())["entity"]}
+        tables = {t["id"]: t for t in _builtin_tables()[1]}
         for file, text in self.named_files(data, "gazetteer_files"):
             entities, problems = parse_gazetteer(text)
             self.rule_problems(file, problems)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.classify import UNCLASSIFIED, Classification, RuleMatch, Span, WatchlistScore
+from pipeline.classify import Classification, RuleMatch, Span, WatchlistScore
 
 
 def matched(watchlist: str = "gezichtsherkenning", rule: str = "gezichtsherkenning", count: int = 1,
@@ -19,5 +19,3 @@ def matched(watchlist: str = "gezichtsherkenning", rule: str = "gezichtsherkenni
         entities=(),
     )
 
-
-NOTHING = UNCLASSIFIED
