@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
+from pipeline.sanctions import SanctionFacts
 from storage.repository import OVERDUE, PendingAlert
 from waakhond.config import AMSTERDAM
 
@@ -27,6 +28,12 @@ LABEL_NAMES = {"core": "kern", "adjacent": "verwant", "unrelated": "niet relevan
 # Pattern entities that say little in an alert on their own.
 _QUIET_ENTITY_TYPES = {"date"}
 
+# Why a stored text is only the feed's summary.
+ACCESS_NOTES = {
+    "paywall": "Achter een betaalmuur: de tekst is de samenvatting uit de feed",
+    "consent-wall": "Achter een cookiemuur: de tekst is de samenvatting uit de feed",
+}
+
 # A line of a message: its text and how it is shown ("b" bold, "i" italic, "a" the link, "m" a snippet whose
 # [[marked]] words are bold, "" plain).
 Line = tuple[str, str]
@@ -41,6 +48,26 @@ def _shorten(text: str, limit: int) -> str:
     return (cut[:space] if space > limit // 2 else cut) + "…"
 
 
+def _euros(amount: int) -> str:
+    return "€ " + f"{amount:,}".replace(",", ".")
+
+
+def sanction_line(facts: SanctionFacts) -> str:
+    """"Boete € 725.000 · dwangsom tot € 50.000 · aan Voorbeeld B.V. · besluit 03-06-2026"."""
+    parts = []
+    if facts.fine_eur is not None:
+        parts.append(f"Boete {_euros(facts.fine_eur)}")
+    if facts.penalty_max_eur is not None:
+        parts.append(f"dwangsom tot {_euros(facts.penalty_max_eur)}")
+    if not parts and facts.measures:
+        parts.append(", ".join(facts.measures).capitalize())
+    if facts.organisation:
+        parts.append(f"aan {facts.organisation}")
+    if facts.decision_date:
+        parts.append(f"besluit {facts.decision_date.strftime('%d-%m-%Y')}")
+    return " · ".join(parts) or "Sanctie"
+
+
 def _day(moment: datetime | None) -> str:
     return moment.astimezone(AMSTERDAM).strftime("%d-%m-%Y") if moment else "onbekend"
 
@@ -53,6 +80,10 @@ def _lines(alert: PendingAlert) -> list[Line]:
     if case is None:
         head: list[Line] = [(_shorten(alert.title or alert.url, TITLE_CHARS), "b"), (f"{alert.source} · {when}", "i")]
         body: list[Line] = []
+        if alert.sanction is not None:
+            body.append((_shorten(sanction_line(alert.sanction), TITLE_CHARS), "b"))
+        if alert.access in ACCESS_NOTES:
+            body.append((ACCESS_NOTES[alert.access], "i"))
     else:
         headline = CASE_HEADLINES[OVERDUE if alert.event == OVERDUE else case.role]
         head = [(_shorten(f"{headline}: {case.subject or alert.title}", TITLE_CHARS), "b"), (f"{alert.source} · {when}", "i")]

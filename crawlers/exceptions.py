@@ -2,6 +2,8 @@
 
 DropItem (Scrapy)
  ├── EmptyPage       neither the page nor the feed entry has any text to store
+ │    └── WalledPage a paywall or consent wall hides the page and the feed entry has no summary
+ ├── NotAnArticle    a listing, video or live-blog page: not stored as an article (logged at INFO)
  └── AlreadyStored   the canonical URL is in the archive already (a routine drop, logged at DEBUG)
 """
 
@@ -17,3 +19,12 @@ class EmptyPage(DropItem):
 class AlreadyStored(DropItem):
     def __init__(self, message: str) -> None:
         super().__init__(message, log_level="DEBUG")
+
+
+class WalledPage(EmptyPage):
+    pass
+
+
+class NotAnArticle(DropItem):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, log_level="INFO")

@@ -8,6 +8,7 @@ from datetime import datetime
 from crawlers.tweede_kamer_api import TkDocument
 from pipeline.classify import Classification
 from pipeline.publication import Publication
+from pipeline.sanctions import SanctionFacts
 
 
 @dataclass
@@ -34,6 +35,12 @@ class ArticleItem:
     published_at: datetime | None = None
     content_hash: str | None = None
     classification: Classification | None = None
+    # "paywall" or "consent-wall" when the page was walled off and the feed's summary stands in.
+    access: str | None = None
+    # The page that linked to this document: an AP decision's press release.
+    linked_from: str | None = None
+    # AP press releases and decisions: the sanction they announce or impose (pipeline.sanctions).
+    sanction: SanctionFacts | None = None
 
 
 @dataclass

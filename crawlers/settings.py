@@ -18,7 +18,13 @@ WAAKHOND_CONTACT_URL = os.environ.get("WAAKHOND_CONTACT_URL", "https://github.co
 # Archived articles first fetched within this many hours are re-checked for edits on every crawl.
 WAAKHOND_REVISIT_HOURS = 48
 
-USER_AGENT = f"Waakhond/0.1 (+{WAAKHOND_CONTACT_URL})"
+def user_agent(contact_url: str) -> str:
+    """How Waakhond names itself to the sites it reads: a product token and where to reach its operator."""
+    return f"Waakhond/0.1 (+{contact_url})"
+
+
+# The config's [crawler] contact_url replaces this (waakhond.crawl_runner); the environment variable is the fallback.
+USER_AGENT = user_agent(WAAKHOND_CONTACT_URL)
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
@@ -50,6 +56,7 @@ REMOTE_CONTROL_ENABLED = False
 SPIDER_MIDDLEWARES = {"crawlers.middlewares.seen_url.SeenUrlMiddleware": 100}
 ITEM_PIPELINES = {
     "crawlers.pipelines.extract.ExtractPipeline": 100,
+    "crawlers.pipelines.sanctions.SanctionsPipeline": 150,
     "crawlers.pipelines.classify.ClassifyPipeline": 200,
     "crawlers.pipelines.store.StorePipeline": 300,
     "crawlers.pipelines.store_kamervraag.StoreKamervraagPipeline": 310,

@@ -1,14 +1,15 @@
-"""SQLModel tables of the archive: sources, documents, matches, entity mentions, Kamervragen cases, the alert outbox and crawl runs."""
+"""SQLModel tables of the archive: sources, documents, matches, entity mentions, AP sanctions, Kamervragen cases, the alert outbox and crawl runs."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -71,8 +72,13 @@ class Document(SQLModel, table=True):
     fetched_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
     author: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     text: str = Field(sa_column=Column(Text, nullable=False))
-    # "article" when extracted from the page, "feed_summary" when the feed's summary stood in.
+    # "article" when extracted from the page, "feed_summary" when the feed's summary stood in, "pdf" for a PDF's
+    # text, "publication"/"metadata" for Kamervragen.
     text_origin: str = Field(sa_column=Column(String(16), nullable=False))
+    # "paywall" or "consent-wall" when the page was walled off (its text is then the feed's summary).
+    access: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    # The page that linked to this document: the press release of an AP decision.
+    linked_from: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     language: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
     content_hash: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     # Lower-cased, accent-folded title and text: what basic search matches against.
@@ -131,6 +137,23 @@ class Match(SQLModel, table=True):
     # JSON [[field, start, end], ...]: character offsets of every occurrence in the title or text.
     spans: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
     snippet: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class Sanction(SQLModel, table=True):
+    """The sanction an AP press release or decision announces or imposes (pipeline.sanctions)."""
+
+    __tablename__ = "sanctions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, unique=True)
+    )
+    organisation: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    fine_eur: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    penalty_max_eur: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    decision_date: date | None = Field(default=None, sa_column=Column(Date, nullable=True, index=True))
+    # JSON list: "boete", "last onder dwangsom", "berisping", ...
+    measures: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
 
 
 class EntityMention(SQLModel, table=True):
@@ -195,6 +218,9 @@ class CrawlRun(SQLModel, table=True):
     errors: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     http_errors: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     bytes_received: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    # Conditional GETs answered "304 Not Modified" (nothing transferred), and responses that carried a body.
+    not_modified: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    bodies: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 

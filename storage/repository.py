@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.classify import UNCLASSIFIED, Classification
 from pipeline.folding import search_form, words
+from pipeline.sanctions import SanctionFacts
 from storage.errors import QueryError
 from storage.models import (
     CrawlRun,
@@ -25,6 +26,7 @@ from storage.models import (
     Match,
     OperatorMessage,
     OutboxEntry,
+    Sanction,
     Source,
     SourceHealth,
     utcnow,
@@ -53,6 +55,9 @@ class NewDocument:
     language: str | None = None
     http_status: int | None = None
     content_type: str | None = None
+    access: str | None = None  # "paywall" | "consent-wall": the text is the feed's summary
+    linked_from: str | None = None  # the page that linked to it (an AP decision's press release)
+    sanction: SanctionFacts | None = None  # AP releases and decisions
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,8 @@ class PendingAlert:
     relevance: float = 0.0
     tags: tuple[str, ...] = ()
     entities: tuple[EntityFound, ...] = ()
+    sanction: SanctionFacts | None = None
+    access: str | None = None
 
 
 @dataclass(frozen=True)
@@ -213,6 +220,7 @@ def _store_version(
         return StoreResult(stored=False, document_id=existing.id, version=existing.version)
     _archive_version(session, existing, doc)
     set_classification(session, existing, classification)
+    _set_sanction(session, existing.id, doc.sanction)
     queued = _queue_alerts(session, existing.id, chat_ids, _alerted_chats(session, existing.id, NEW))
     return StoreResult(stored=False, document_id=existing.id, alerts_queued=queued, updated=True, version=existing.version)
 
@@ -225,6 +233,7 @@ def _new_document(session: Session, source_id: int, doc: NewDocument, classifica
     session.flush()
     assert row.id is not None
     set_classification(session, row, classification)
+    _set_sanction(session, row.id, doc.sanction)
     return row.id
 
 
@@ -263,9 +272,32 @@ def _set_content(row: Document, doc: NewDocument) -> None:
     row.content_hash, row.search_text = doc.content_hash, search_form(f"{doc.title}\n{doc.text}")
     row.fetched_url, row.http_status, row.content_type = doc.fetched_url, doc.http_status, doc.content_type
     row.raw, row.raw_size = zlib.compress(doc.raw, 6), len(doc.raw)
+    row.access, row.linked_from = doc.access, doc.linked_from or row.linked_from
     # A new version whose page lost its byline or language declaration keeps the earlier one.
     row.author = doc.author or row.author
     row.language = doc.language or row.language
+
+
+def _set_sanction(session: Session, document_id: int, facts: SanctionFacts | None) -> None:
+    """Replace the sanction stored for a document (None: it announces none)."""
+    session.execute(delete(Sanction).where(Sanction.document_id == document_id))
+    if facts is not None:
+        session.add(
+            Sanction(
+                document_id=document_id, organisation=facts.organisation, fine_eur=facts.fine_eur,
+                penalty_max_eur=facts.penalty_max_eur, decision_date=facts.decision_date, measures=json.dumps(list(facts.measures)),
+            )
+        )
+
+
+def _sanctions_by_document(session: Session, document_ids: set[int | None]) -> dict[int, SanctionFacts]:
+    rows = session.execute(
+        select(Sanction).where(Sanction.document_id.in_([i for i in document_ids if i is not None]))
+    ).scalars()
+    return {
+        s.document_id: SanctionFacts(s.organisation, s.fine_eur, s.penalty_max_eur, s.decision_date, tuple(json.loads(s.measures or "[]")))
+        for s in rows
+    }
 
 
 def set_classification(session: Session, row: Document, classification: Classification | None) -> None:
@@ -371,6 +403,7 @@ def _load_alerts(engine: Engine, outbox_ids: list[int]) -> list[PendingAlert]:
         ).all()
         matches = _matches_by_document(session, {doc.id for _, doc, _ in rows})
         entities = _entities_by_document(session, {doc.id for _, doc, _ in rows})
+        sanctions = _sanctions_by_document(session, {doc.id for _, doc, _ in rows})
         # storage.kamervragen builds on this module's helpers, so it is imported here, not at the top.
         from storage.kamervragen import case_infos
 
@@ -393,6 +426,8 @@ def _load_alerts(engine: Engine, outbox_ids: list[int]) -> list[PendingAlert]:
                 relevance=doc.relevance,
                 tags=tuple(doc.tags.split()),
                 entities=tuple(entities.get(doc.id, ())),
+                sanction=sanctions.get(doc.id) if doc.id is not None else None,
+                access=doc.access,
             )
             for entry, doc, source_name in rows
         ]

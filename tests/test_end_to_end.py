@@ -98,7 +98,7 @@ def test_feed_to_archive_to_telegram_and_nothing_twice(
     fixture_site.reset_requests()
     again = run_waakhond(["--config", str(config), "crawl", "dagblad"], env)
     assert again.returncode == 0, again.stderr
-    assert "5 feed entries, 0 stored, 0 updated, 0 relevant, 0 alerts queued" in again.stdout
+    assert "5 feed entries, 0 stored, 0 updated, 0 relevant, 0 alerts queued, 7 unchanged (304), 0 downloaded" in again.stdout  # feed, 5 pages, robots.txt
     rechecks = [r for r in fixture_site.requests if r.path.startswith("/dagblad/")]
     assert len(rechecks) == 6 and all("If-None-Match" in r.headers for r in rechecks)
     assert run_waakhond(["--config", str(config), "send-alerts"], env).returncode == 0

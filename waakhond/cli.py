@@ -158,7 +158,8 @@ def crawl(app: App, source: str | None, all_sources: bool) -> None:
         line = (
             f"{run.source_name}: {run.outcome}: {run.entries_seen} {_entries(app.config, run.source_name)}, "
             f"{run.items_stored} stored, "
-            f"{run.items_updated} updated, {run.items_relevant} relevant, {run.alerts_queued} alerts queued"
+            f"{run.items_updated} updated, {run.items_relevant} relevant, {run.alerts_queued} alerts queued, "
+            f"{run.not_modified} unchanged (304), {run.bodies} downloaded"
         )
         click.echo(line + (f" ({run.message})" if run.message else ""))
     missing = set(names) - {r.source_name for r in runs}
@@ -236,8 +237,8 @@ def sources(app: App, as_json: bool) -> None:
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
             last = "never crawled" if run_ is None else f"last crawl {_iso(run_.started_at)} {run_.outcome}"
-            click.echo(f"{source.name:24} {source.kind:6} every {format_duration(source.interval)}  "
-                       f"{status.documents:6} docs  {last}  {source.url}")
+            schedule = f"cron {source.cron}" if source.cron else f"every {format_duration(source.interval)}"
+            click.echo(f"{source.name:28} {source.kind:11} {schedule:16} {status.documents:6} docs  {last}  {source.url}")
 
 
 @cli.command()
@@ -287,7 +288,7 @@ def search(app: App, query: str, as_json: bool, limit: int) -> None:
                 )
             )
         else:
-            when = (hit.published or hit.fetched).strftime("%Y-%m-%d")
+            when = (hit.published or hit.fetched).astimezone(AMSTERDAM).strftime("%Y-%m-%d")
             edited = f" (bijgewerkt, versie {hit.version})" if hit.version > 1 else ""
             why = f"{hit.label} {hit.relevance:.1f}" + (f": {', '.join(hit.matches)}" if hit.matches else "")
             click.echo(f"{when}  {hit.source:16} {hit.title}{edited}\n            {hit.url}\n            {why}")

@@ -29,7 +29,9 @@ MIN_INTERVAL = timedelta(seconds=1)
 # Shorter than this is accepted but warned about: outlets rarely update feeds more often.
 POLITE_INTERVAL = timedelta(minutes=5)
 DEFAULT_TIMEOUT = timedelta(minutes=20)
-SOURCE_KINDS = ("feed", "kamervragen")
+SOURCE_KINDS = ("feed", "kamervragen", "ap", "sitemap")
+# Listing sources (ap, sitemap): how many listing pages or sitemaps one crawl reads at most.
+DEFAULT_MAX_PAGES = 3
 # Where the published text of Kamervragen is looked up: KOOP's SRU service for officielebekendmakingen.
 DEFAULT_PUBLICATIONS_URL = "https://repository.overheid.nl/sru"
 
@@ -49,6 +51,10 @@ class Source:
     timeout: timedelta = DEFAULT_TIMEOUT  # a crawl running longer is killed and recorded as failed
     # kamervragen sources: the SRU endpoint where the questions' and answers' published texts are found
     publications_url: str | None = None
+    # ap and sitemap sources: listing pages (or sitemaps) read per crawl, and a regular expression the
+    # article URLs must match (None: every link the listing or sitemap gives)
+    max_pages: int = DEFAULT_MAX_PAGES
+    follow: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,8 @@ class Config:
     operator_chat_id: str | None = None  # where source-health messages go; None: the log only
     health: Health = Health()
     warnings: tuple[ConfigProblem, ...] = ()
+    # [crawler] contact_url: where site owners reach the operator; in the user agent of every request.
+    contact_url: str | None = None
     # The validated settings with watchlist_files and gazetteer_files read in: the daemon's snapshot for crawls.
     resolved: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -274,7 +282,9 @@ class _Checker:
         self.problems.extend(ConfigProblem(file, p.key, p.reason, p.line) for p in problems)
 
     def config(self, data: dict[str, Any]) -> Config:
-        allowed = {"sources", "watchlists", "watchlist_files", "gazetteer_files", "subscriptions", "operator", "health"}
+        allowed = {
+            "sources", "watchlists", "watchlist_files", "gazetteer_files", "subscriptions", "operator", "health", "crawler",
+        }
         if self.path.endswith(SNAPSHOT_SUFFIX):
             allowed.add("gazetteer_entities")
         self.unknown_keys(data, "", allowed)
@@ -291,8 +301,20 @@ class _Checker:
         subscriptions = tuple(s for i, t in enumerate(subscription_tables) if (s := self.subscription(i, t, names)))
         return Config(
             self.path, sources, watchlists, entities, subscriptions, self.operator(data), self.health(data),
-            tuple(self.warnings), resolved,
+            tuple(self.warnings), contact_url=self.contact_url(data), resolved=resolved,
         )
+
+    def contact_url(self, data: dict[str, Any]) -> str | None:
+        table = self.section(data, "crawler", {"contact_url"})
+        if "contact_url" not in table:
+            return None
+        url = self.string(table, "contact_url", "crawler")
+        if url is not None:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https", "mailto") or not (parts.hostname or parts.path):
+                self.problem("crawler.contact_url", f"{url!r} is not an http(s) or mailto: URL")
+                return None
+        return url
 
     def watchlists(self, data: dict[str, Any], entity_ids: set[str]) -> tuple[tuple[Watchlist, ...], list[Any]]:
         """The config's own [[watchlists]] and those of its watchlist_files; the built-in ones when it has none."""
@@ -451,7 +473,10 @@ class _Checker:
 
     def source(self, i: int, table: dict[str, Any]) -> Source | None:
         where = f"sources[{i}]"
-        self.unknown_keys(table, f"{where}.", {"name", "kind", "url", "interval", "cron", "timeout", "publications_url"})
+        self.unknown_keys(
+            table, f"{where}.",
+            {"name", "kind", "url", "interval", "cron", "timeout", "publications_url", "max_pages", "follow"},
+        )
         before = len(self.problems)
         name = self.string(table, "name", where)
         if name is not None and not _NAME_RE.match(name):
@@ -489,12 +514,29 @@ class _Checker:
                 self.problem(f"{where}.publications_url", f"{publications_url!r} is not an http(s) URL")
         elif "publications_url" in table:
             self.problem(f"{where}.publications_url", "only kamervragen sources have a publications_url")
+        max_pages, follow = DEFAULT_MAX_PAGES, None
+        for key in ("max_pages", "follow"):
+            if key in table and kind not in ("ap", "sitemap"):
+                self.problem(f"{where}.{key}", "only ap and sitemap sources have it")
+        if "max_pages" in table:
+            value = table["max_pages"]
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+                self.problem(f"{where}.max_pages", f"must be a whole number from 1 to 100, not {value!r}")
+            else:
+                max_pages = value
+        if "follow" in table:
+            follow = self.string(table, "follow", where)
+            if follow is not None:
+                try:
+                    re.compile(follow)
+                except re.error as exc:
+                    self.problem(f"{where}.follow", f"{follow!r} is not a regular expression: {exc}")
         if len(self.problems) > before:
             return None
         assert name and kind and url
         return Source(
             name=name, kind=kind, url=url, interval=interval, cron=cron, timeout=timeout,
-            publications_url=publications_url,
+            publications_url=publications_url, max_pages=max_pages, follow=follow,
         )
 
     def crontab(self, value: Any, key: str) -> str | None:

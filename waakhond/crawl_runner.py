@@ -15,6 +15,7 @@ from scrapy.settings import Settings as ScrapySettings
 from scrapy.utils.project import get_project_settings
 from sqlalchemy import Engine
 
+from crawlers.settings import user_agent
 from storage import repository
 from storage.models import CrawlRun
 from waakhond.config import Config, Settings
@@ -37,7 +38,7 @@ def acquire_source_lock(lock_dir: Path, name: str) -> IO[str]:
     return handle
 
 
-def scrapy_settings(settings: Settings, verbose: int) -> ScrapySettings:
+def scrapy_settings(settings: Settings, verbose: int, config: Config | None = None) -> ScrapySettings:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
     s = get_project_settings()
     s.set("WAAKHOND_CONFIG", settings.config_path, priority="cmdline")
@@ -46,6 +47,8 @@ def scrapy_settings(settings: Settings, verbose: int) -> ScrapySettings:
     s.set("AUTOTHROTTLE_ENABLED", settings.download_delay > 0, priority="cmdline")
     s.set("AUTOTHROTTLE_START_DELAY", max(settings.download_delay * 2, 0.1), priority="cmdline")
     s.set("HTTPCACHE_DIR", str(settings.data_dir / "httpcache"), priority="cmdline")
+    if config is not None and config.contact_url:
+        s.set("USER_AGENT", user_agent(config.contact_url), priority="cmdline")
     s.set("LOG_LEVEL", "DEBUG" if verbose > 1 else "INFO" if verbose else "WARNING", priority="cmdline")
     # Waakhond's own handler (with the token filter) stays the only one.
     s.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
@@ -76,7 +79,7 @@ def run_crawls(
     with ExitStack() as locks:
         for name in names:
             locks.enter_context(acquire_source_lock(settings.lock_dir, name))
-        process = AsyncCrawlerProcess(scrapy_settings(settings, verbose))
+        process = AsyncCrawlerProcess(scrapy_settings(settings, verbose, config))
         crawlers = [process.create_crawler(name) for name in names]
         for crawler in crawlers:
             if on_finished is not None:

@@ -379,7 +379,8 @@ def describe_run(run: CrawlRun) -> str:
     line = (
         f"crawl {run.source_name}: {run.outcome} in {took:.1f}s: {run.entries_seen} entries, {run.items_stored} stored, "
         f"{run.items_updated} updated, {run.items_relevant} relevant, {run.alerts_queued} alerts, {run.errors} errors, "
-        f"{run.http_errors} HTTP errors, {run.bytes_received / 1024:.0f} KiB"
+        f"{run.http_errors} HTTP errors, {run.not_modified} unchanged (304), {run.bodies} downloaded, "
+        f"{run.bytes_received / 1024:.0f} KiB"
     )
     return line + (f" ({run.message})" if run.message else "")
 

@@ -26,17 +26,21 @@ def summarize(stats: dict[str, object], finish_reason: str | None) -> dict[str, 
 
     failed_status = {k.rsplit("/", 1)[1]: n(k) for k in stats if k.startswith("waakhond/articles/failed_status/")}
     article_failures = n("waakhond/articles/failed")
-    empty_drops = n("item_dropped_reasons_count/EmptyPage")
+    # Scrapy counts drops by the exception's class name, so each EmptyPage subclass has its own key.
+    empty_drops = n("item_dropped_reasons_count/EmptyPage") + n("item_dropped_reasons_count/WalledPage")
     source_failed = n("waakhond/feed/failed") or n("waakhond/api/failed")
+    listing_failed = n("waakhond/ap/listing_failed")  # a later listing page of a listing source
     errors = (
         article_failures + empty_drops + source_failed + n("waakhond/records/skipped") + n("spider_exceptions/count")
-        + n("item_error_count")
+        + n("item_error_count") + listing_failed
     )
     problems = []
     if n("waakhond/feed/failed"):
         problems.append("feed unusable")
     if n("waakhond/api/failed"):
         problems.append("API page unusable")
+    if listing_failed:
+        problems.append(f"{listing_failed} listing page(s) failed")
     if n("waakhond/records/skipped"):
         problems.append(f"{n('waakhond/records/skipped')} record(s) skipped")
     if n("waakhond/publications/missing"):
@@ -50,6 +54,13 @@ def summarize(stats: dict[str, object], finish_reason: str | None) -> dict[str, 
             f"{n('waakhond/extract/empty')} page(s) without extractable text"
             f" ({n('waakhond/extract/summary_fallback')} stored from the feed summary)"
         )
+    walled = {kind: n(f"waakhond/extract/{kind}") for kind in ("paywall", "consent-wall") if n(f"waakhond/extract/{kind}")}
+    if walled:
+        # Not an error when the feed's summary stood in; a walled page without one is counted as a dropped page.
+        problems.append("walled page(s): " + ", ".join(f"{kind} {count}" for kind, count in walled.items()))
+    skipped = {kind: n(f"waakhond/skipped/{kind}") for kind in ("listing", "video", "liveblog") if n(f"waakhond/skipped/{kind}")}
+    if skipped:
+        problems.append("not articles, skipped: " + ", ".join(f"{kind} {count}" for kind, count in skipped.items()))
     if finish_reason not in (None, "finished"):
         problems.append(f"crawl ended early: {finish_reason}")
     if finish_reason == "shutdown":
@@ -74,6 +85,10 @@ def summarize(stats: dict[str, object], finish_reason: str | None) -> dict[str, 
         "errors": errors,
         "http_errors": http_errors,
         "bytes_received": n("downloader/response_bytes"),
+        # Scrapy's HTTP cache: a 304 to our conditional GET is a revalidation; a body came with a first-hand
+        # response or one that replaced (invalidated) the cached copy.
+        "not_modified": n("httpcache/revalidate"),
+        "bodies": n("httpcache/firsthand") + n("httpcache/invalidate"),
         "message": "; ".join(problems) or None,
     }
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from crawlers.spiders.ap import ApSpider
 from crawlers.spiders.feed import FeedSpider
 from crawlers.spiders.kamervragen import KamervragenSpider
+from crawlers.spiders.sitemap import SitemapSpider
 
-SPIDER_KINDS: dict[str, type[FeedSpider] | type[KamervragenSpider]] = {
+SPIDER_KINDS: dict[str, type[FeedSpider] | type[KamervragenSpider] | type[ApSpider]] = {
     "feed": FeedSpider,
     "kamervragen": KamervragenSpider,
+    "sitemap": SitemapSpider,
+    "ap": ApSpider,
 }

@@ -238,3 +238,19 @@ def test_case_alerts_in_the_console_are_plain() -> None:
     assert "<i>" not in text and "&amp;" not in text
     assert "\nVraag 1: <b>V</b>\nAntwoord 1: A & B\n" in text
     assert text.endswith(CASE_URL)
+
+
+def test_ap_alerts_show_the_sanction_and_walled_pages_say_so() -> None:
+    from datetime import date
+
+    from pipeline.sanctions import SanctionFacts
+
+    facts = SanctionFacts("<b>Voorbeeld</b> B.V.", 30_500_000, 5_100_000, date(2024, 5, 16), ("boete",))
+    lines = render_html(alert(kind="ap-release", sanction=facts)).split("\n")
+    assert lines[2] == ("<b>Boete € 30.500.000 · dwangsom tot € 5.100.000 · aan &lt;b&gt;Voorbeeld&lt;/b&gt; B.V. · "
+                        "besluit 16-05-2024</b>")
+    only_measure = render_text(alert(sanction=SanctionFacts(None, None, None, None, ("berisping",))))
+    assert "\nBerisping\n" in only_measure
+    assert "Achter een cookiemuur" in render_text(alert(access="consent-wall"))
+    assert "Achter een betaalmuur" in render_text(alert(access="paywall"))
+    assert "muur" not in render_text(alert())

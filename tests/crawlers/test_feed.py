@@ -131,3 +131,14 @@ def test_crawl_outcomes_from_stats() -> None:
     assert summarize({}, "closespider_timeout")["outcome"] == "failed"
     stopped = summarize({}, "shutdown")
     assert (stopped["outcome"], stopped["message"]) == ("interrupted", "crawl ended early: shutdown")
+
+
+def test_walled_pages_without_a_summary_count_as_errors_and_304s_are_counted() -> None:
+    from crawlers.extensions.crawl_run import summarize
+
+    walled = summarize({"item_dropped_reasons_count/WalledPage": 1, "waakhond/extract/paywall": 1}, "finished")
+    assert (walled["outcome"], walled["errors"], walled["message"]) == ("partial", 1, "walled page(s): paywall 1")
+    listing = summarize({"waakhond/ap/listing_failed": 1, "waakhond/stored": 3}, "finished")
+    assert (listing["outcome"], listing["errors"], listing["message"]) == ("partial", 1, "1 listing page(s) failed")
+    quiet = summarize({"httpcache/revalidate": 7, "httpcache/firsthand": 2, "httpcache/invalidate": 1}, "finished")
+    assert (quiet["not_modified"], quiet["bodies"]) == (7, 3)

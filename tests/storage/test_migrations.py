@@ -22,7 +22,7 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
 def test_migrating_again_changes_nothing(engine: Engine) -> None:
     migrate(engine)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0005"
 
 
 def test_upgrading_a_populated_archive_keeps_its_documents(database_url: str) -> None:

@@ -159,3 +159,31 @@ def test_open_crawl_records_are_closed_with_the_given_outcome(engine: Engine) ->
     closed = repo.crawl_run(engine, first)
     assert (closed.outcome, closed.message) == ("failed", "killed") and closed.finished_at is not None
     assert repo.recent_outcomes(engine, "dagblad", 5) == ["interrupted", "failed"]
+
+
+def test_sanctions_access_and_linked_from_are_stored_and_reach_the_alert(engine: Engine) -> None:
+    from datetime import date, timedelta as td
+
+    from pipeline.sanctions import SanctionFacts
+
+    sid = repo.ensure_source(engine, "ap", "ap", "https://ap.example/actueel")
+    facts = SanctionFacts("Voorbeeld B.V.", 725_000, 50_000, date(2026, 6, 3), ("boete", "last onder dwangsom"))
+    decision = replace(new_doc("https://ap.example/besluit.pdf"), kind="ap-decision", text_origin="pdf",
+                       linked_from="https://ap.example/actueel/boete-voorbeeld", sanction=facts)
+    repo.store_document(engine, sid, decision, MATCH, ["42"])
+    walled = replace(new_doc("https://dagblad.example/walled"), access="consent-wall", text_origin="feed_summary")
+    repo.store_document(engine, sid, walled, MATCH, ["42"])
+    alerts = {a.url: a for a in repo.claim_due_alerts(engine, datetime.now(UTC), td(minutes=5))}
+    assert alerts["https://ap.example/besluit.pdf"].sanction == facts  # measures with spaces survive the round trip
+    assert alerts["https://dagblad.example/walled"].sanction is None
+    assert alerts["https://dagblad.example/walled"].access == "consent-wall"
+    with Session(engine) as s:
+        row = s.execute(select(Document).where(Document.url == "https://ap.example/besluit.pdf")).scalar_one()
+        assert (row.linked_from, row.access) == ("https://ap.example/actueel/boete-voorbeeld", None)
+    # A new version without a sanction (the release was corrected) removes the stored one.
+    corrected = replace(decision, sanction=None, content_hash="1" * 64, text="Gecorrigeerd besluit.")
+    assert repo.store_document(engine, sid, corrected, MATCH, ["42"]).updated
+    from storage.models import Sanction
+
+    with Session(engine) as s:
+        assert s.execute(select(func.count()).select_from(Sanction)).scalar_one() == 0

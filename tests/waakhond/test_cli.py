@@ -133,6 +133,18 @@ def test_sources_lists_last_crawl(env: dict[str, str], engine: Engine) -> None:
     assert "every 2h" in invoke(["sources"], env).stdout
 
 
+def test_sources_lists_the_shipped_sources_with_kind_schedule_and_url(env: dict[str, str]) -> None:
+    from waakhond.config import load_config
+
+    shipped = {k: v for k, v in env.items() if k != "WAAKHOND_CONFIG"}
+    listed = invoke(["sources"], shipped).stdout.splitlines()
+    sources = load_config(None).sources
+    assert len(listed) == len(sources) >= 15
+    for line, source in zip(listed, sources, strict=True):
+        assert line.split()[:3] == [source.name, source.kind, "every"] and line.endswith(source.url)
+    assert invoke(["config", "check"], shipped).exit_code == 0
+
+
 def test_status_shows_daemon_health_backlog_and_size(env: dict[str, str], engine: Engine) -> None:
     import os
     import socket

@@ -65,7 +65,7 @@ def test_every_problem_is_reported_with_file_key_and_reason() -> None:
         """
 [[sources]]
 name = "Nieuws Site"
-kind = "sitemap"
+kind = "webcrawl"
 url = "ftp://example.org/feed"
 interval = "15x"
 colour = "red"
@@ -93,7 +93,7 @@ watchlists = ["unknown"]
     expected = [
         "w.toml: sources[0].colour: unknown key",
         "w.toml: sources[0].name: 'Nieuws Site' must be lowercase",
-        "w.toml: sources[0].kind: 'sitemap' is not a known kind",
+        "w.toml: sources[0].kind: 'webcrawl' is not a known kind",
         "w.toml: sources[0].url: 'ftp://example.org/feed' is not an http(s) URL",
         "w.toml: sources[0].interval: '15x' is not a duration",
         "w.toml: sources[1].interval: '0s' is shorter than the minimum",
@@ -138,6 +138,22 @@ def test_shipped_default_config_is_valid() -> None:
     config = load_config(None)
     assert len(config.sources) >= 5
     assert all(s.url.startswith("https://") for s in config.sources)
+
+
+def test_the_shipped_config_curates_the_field_and_says_where_each_url_came_from() -> None:
+    from waakhond.config import default_config_text
+
+    config = load_config(None)
+    news = [s for s in config.sources if s.kind in ("feed", "sitemap")]
+    assert len(news) >= 15 and {"sitemap", "feed"} <= {s.kind for s in news}
+    assert {s.kind for s in config.sources} == {"feed", "sitemap", "ap", "kamervragen"}
+    (ap,) = [s for s in config.sources if s.kind == "ap"]
+    assert ap.url == "https://www.autoriteitpersoonsgegevens.nl/actueel"
+    assert len({s.url for s in config.sources}) == len(config.sources)
+    # Every source table carries a comment on the origin of its URL, above it or inside it.
+    for block in default_config_text().split("[[sources]]")[1:]:
+        before_url = block.split("\nurl = ", 1)[0]
+        assert "#" in before_url or "# " in block.split("\n\n", 1)[0], block[:200]
 
 
 def test_settings_defaults_and_validation(tmp_path: Path) -> None:
@@ -265,3 +281,34 @@ def test_the_shipped_config_has_one_kamervragen_source_on_odata_v5() -> None:
     assert "/OData/v5/" in source.url and source.url.startswith("https://gegevensmagazijn.tweedekamer.nl/")
     assert source.publications_url == DEFAULT_PUBLICATIONS_URL
     assert all(s.publications_url is None for s in load_config(None).sources if s.kind != "kamervragen")
+
+
+def test_listing_sources_and_the_crawler_contact() -> None:
+    config = parse_config(
+        '[crawler]\ncontact_url = "https://newsroom.example/waakhond"\n'
+        '[[sources]]\nname = "ap"\nkind = "ap"\nurl = "https://ap.example/actueel"\nmax_pages = 5\n'
+        'follow = "/actueel/[a-z0-9-]+$"\n',
+        "w.toml",
+    )
+    assert config.contact_url == "https://newsroom.example/waakhond"
+    assert (config.sources[0].max_pages, config.sources[0].follow) == (5, "/actueel/[a-z0-9-]+$")
+    found = problems(
+        '[crawler]\ncontact_url = "ftp://x"\n'
+        '[[sources]]\nname = "f"\nkind = "feed"\nurl = "https://a.nl/rss"\nmax_pages = 2\n'
+        '[[sources]]\nname = "s"\nkind = "sitemap"\nurl = "https://a.nl/sitemap.xml"\nmax_pages = 0\nfollow = "(["\n'
+    )
+    assert found == [
+        "w.toml: sources[0].max_pages: only ap and sitemap sources have it",
+        "w.toml: sources[1].max_pages: must be a whole number from 1 to 100, not 0",
+        "w.toml: sources[1].follow: '([' is not a regular expression: unterminated character set at position 1",
+        "w.toml: crawler.contact_url: 'ftp://x' is not an http(s) or mailto: URL",
+    ]
+
+
+def test_the_contact_url_goes_into_the_user_agent(tmp_path: Path) -> None:
+    from waakhond.crawl_runner import scrapy_settings
+
+    settings = Settings.from_env({"WAAKHOND_DATA_DIR": str(tmp_path)})
+    config = parse_config('[crawler]\ncontact_url = "mailto:redactie@krant.example"\n', "w.toml")
+    assert scrapy_settings(settings, 0, config).get("USER_AGENT") == "Waakhond/0.1 (+mailto:redactie@krant.example)"
+    assert "Waakhond/0.1 (+http" in scrapy_settings(settings, 0, parse_config("", "w.toml")).get("USER_AGENT")
