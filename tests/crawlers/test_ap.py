@@ -397,6 +397,22 @@ def release_url(site: FixtureSite, slug: str) -> str:
     return site.url(f"/ap/actueel/{slug}.html")
 
 
+def stored_sanctions(database_url: str) -> dict[str, tuple[object, ...]]:
+    """Document URL -> (organisation, fine, penalty maximum, decision date, measures) of every stored sanction."""
+    from storage.models import Sanction
+
+    engine = open_database(database_url)
+    try:
+        with Session(engine) as session:
+            rows = session.execute(select(Document.url, Sanction).join(Sanction, Sanction.document_id == Document.id)).all()
+            return {
+                url: (s.organisation, s.fine_eur, s.penalty_max_eur, s.decision_date, json.loads(s.measures))
+                for url, s in rows
+            }
+    finally:
+        engine.dispose()
+
+
 def test_crawl_stores_releases_and_the_decision_text_and_downloads_nothing_twice(
     tmp_path: Path, ap_site: ApSite, waakhond_env: dict[str, str], database_url: str
 ) -> None:
@@ -427,6 +443,15 @@ def test_crawl_stores_releases_and_the_decision_text_and_downloads_nothing_twice
     assert decision.published_at is not None and decision.published_at.astimezone(AMSTERDAM).date() == date(2026, 3, 12)
     assert DECISION_SENTENCE in decision.text and "bestuurlijke boete van € 725.000" in decision.text
     assert decision.raw_size == len(decision_pdf())
+
+    # The sanction facts, exactly, from the release and from the decision (which alone gives the decision date).
+    sanctions = stored_sanctions(database_url)
+    fined = release_url(ap_site, FINED)
+    assert sanctions[fined] == ("Zorgketen Mediwaard B.V.", 725_000, 50_000, None, ["boete", "last onder dwangsom"])
+    assert sanctions[decision.url] == (
+        "Zorgketen Mediwaard B.V.", 725_000, 50_000, date(2026, 2, 26), ["boete", "last onder dwangsom"]
+    )
+    assert set(sanctions) == {fined, decision.url}  # the other releases announce no sanction
 
     # The decision's text is what search finds: the sentence is in no release.
     found = run_waakhond(["--config", str(config), "search", "--json", "Lelystad gezichtssjablonen"], waakhond_env)
