@@ -81,14 +81,22 @@ def parse_query(text: str) -> Node:
 
 def parse_term(text: str) -> Node:
     """A literal watch term: one word (Dutch-aware, or a prefix with a final *) or several words as a phrase."""
-    star = text.rstrip().endswith("*")
-    parts = WORD.findall(fold(text))
+    return _word_or_phrase(text.strip(), 1)
+
+
+def _word_or_phrase(raw: str, column: int) -> Word | Phrase:
+    """One written word, or several run together ("AI-verordening" is two tokens in a text: a phrase);
+    a final * makes the last word a prefix."""
+    prefix = raw.endswith("*")
+    parts = WORD.findall(fold(raw))
     if not parts:
-        raise QuerySyntaxError("the term has no letters or digits", 1)
+        raise QuerySyntaxError(f"{raw!r} has no letters or digits", column)
+    if prefix and len(parts[-1]) < 2:
+        raise QuerySyntaxError(f"{raw!r}: a prefix needs at least two letters before the *", column)
     if len(parts) == 1:
-        return Word(parts[0], prefix=star)
+        return Word(parts[0], prefix=prefix)
     words = [Word(p, exact=True) for p in parts]
-    if star:
+    if prefix:
         words[-1] = Word(parts[-1], prefix=True)
     return Phrase(tuple(words))
 
@@ -212,19 +220,7 @@ class _Parser:
             if not _ENTITY_ID.match(value):
                 raise QuerySyntaxError(f"{value!r} is not an entity id (@ followed by a gazetteer id)", column)
             return EntityRef(value[1:])
-        prefix = value.endswith("*")
-        parts = WORD.findall(fold(value))
-        if not parts:
-            raise QuerySyntaxError(f"{value!r} has no letters or digits", column)
-        if prefix and len(parts[-1]) < 2:
-            raise QuerySyntaxError(f"{value!r}: a prefix needs at least two letters before the *", column)
-        if len(parts) == 1:
-            return Word(parts[0], prefix=prefix)
-        # "AI-verordening" is written as one word but is two tokens in the text: a phrase.
-        words = [Word(p, exact=True) for p in parts]
-        if prefix:
-            words[-1] = Word(parts[-1], prefix=True)
-        return Phrase(tuple(words))
+        return _word_or_phrase(value, column)
 
     def phrase(self, inner: str, column: int) -> Node:
         words: list[Word] = []

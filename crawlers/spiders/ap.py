@@ -13,17 +13,17 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ClassVar
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 from parsel import Selector
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawlers.context import crawl_context
 from crawlers.items import ArticleItem
+from crawlers.spiders.source import SourceSpider
 from crawlers.spiders.feed import (
     ARTICLE_META,
     FEED_META,
@@ -227,19 +227,10 @@ def decision_item(
     )
 
 
-class ApSpider(Spider):
-    """The AP's listing, up to ``source.max_pages`` pages; ``for_source`` makes the per-source subclass."""
+class ApSpider(SourceSpider):
+    """The AP's listing, up to ``source.max_pages`` pages."""
 
     name = "ap"
-    source: ClassVar[Source]
-
-    @classmethod
-    def for_source(cls, source: Source) -> type[ApSpider]:
-        return type(f"ApSpider_{source.name}", (cls,), {"name": source.name, "source": source})
-
-    @classmethod
-    def handles_request(cls, request: Request) -> bool:
-        return urlsplit(request.url).hostname == urlsplit(cls.source.url).hostname
 
     async def start(self) -> AsyncIterator[Request]:
         yield self._listing_request(self.source.url, page=1)

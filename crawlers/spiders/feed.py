@@ -6,17 +6,18 @@ import calendar
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.html import remove_tags, replace_entities
 
 from crawlers.items import ArticleItem
+from crawlers.spiders.source import SourceSpider
 from pipeline.canonical import canonical_url
 from waakhond.config import Source
 
@@ -116,19 +117,10 @@ def article_item(response: TextResponse, entry: FeedEntry, source: Source, canon
     )
 
 
-class FeedSpider(Spider):
-    """Base for feed sources; ``for_source`` makes the per-source subclass the spider loader hands out."""
+class FeedSpider(SourceSpider):
+    """Base for feed sources."""
 
     name = "feed"
-    source: ClassVar[Source]
-
-    @classmethod
-    def for_source(cls, source: Source) -> type[FeedSpider]:
-        return type(f"FeedSpider_{source.name}", (cls,), {"name": source.name, "source": source})
-
-    @classmethod
-    def handles_request(cls, request: Request) -> bool:
-        return urlsplit(request.url).hostname == urlsplit(cls.source.url).hostname
 
     async def start(self) -> AsyncIterator[Request]:
         yield Request(

@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawlers.context import crawl_context
 from crawlers.items import KamervraagItem
+from crawlers.spiders.source import SourceSpider
 from crawlers.spiders.feed import failure_reason
 from crawlers.tweede_kamer_api import (
     ApiError,
@@ -35,7 +36,6 @@ from pipeline.publication import (
     sru_query_url,
 )
 from storage import kamervragen
-from waakhond.config import Source
 
 # A first sync (no cursor yet) starts this far back; older history is for `waakhond backfill kamervragen`.
 FIRST_SYNC_LOOKBACK = timedelta(days=14)
@@ -52,15 +52,14 @@ class PublicationFetch:
     problem: str | None = None
 
 
-class KamervragenSpider(Spider):
-    """Base for kamervragen sources; ``for_source`` makes the per-source subclass the spider loader hands out.
+class KamervragenSpider(SourceSpider):
+    """Base for kamervragen sources.
 
     Pages are followed one after the other and their records stored in API order (CONCURRENT_ITEMS = 1),
     with the sync cursor saved alongside each record: a crawl stopped anywhere resumes where it stopped.
     """
 
     name = "kamervragen"
-    source: ClassVar[Source]
     custom_settings: ClassVar[dict[str, Any]] = {"CONCURRENT_ITEMS": 1}
 
     def __init__(self, *args: Any, since: str | None = None, **kwargs: Any) -> None:
@@ -68,10 +67,6 @@ class KamervragenSpider(Spider):
         # A backfill: every document dated from ``since`` on, without touching the cursor or alerting.
         self.backfill_since = datetime.combine(date.fromisoformat(since), datetime.min.time(), UTC) if since else None
         self.version = version_for_url(self.source.url)
-
-    @classmethod
-    def for_source(cls, source: Source) -> type[KamervragenSpider]:
-        return type(f"KamervragenSpider_{source.name}", (cls,), {"name": source.name, "source": source})
 
     @classmethod
     def handles_request(cls, request: Request) -> bool:

@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
@@ -36,7 +36,6 @@ from twisted.python.failure import Failure
 
 from crawlers.spiders.feed import ARTICLE_META, FEED_META, FeedEntry, FeedSpider, failure_reason
 from pipeline.canonical import canonical_url
-from waakhond.config import Source
 
 # Entries (and child sitemaps) dated before now - MAX_AGE are not requested: a sitemap lists old URLs too.
 MAX_AGE = timedelta(days=3)
@@ -197,23 +196,18 @@ def newest_sitemaps(
 
 
 class SitemapSpider(FeedSpider):
-    """Base for sitemap sources; ``for_source`` makes the per-source subclass the spider loader hands out.
+    """Base for sitemap sources.
 
     Article pages are handled exactly as a feed's (``FeedSpider.parse_article``), with the sitemap entry
     as their feed entry.
     """
 
     name = "sitemap"
-    source: ClassVar[Source]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.follow = re.compile(self.source.follow) if self.source.follow else None
         self.child_sitemaps = 0  # child sitemaps requested in this crawl, at most source.max_pages
-
-    @classmethod
-    def for_source(cls, source: Source) -> type[SitemapSpider]:
-        return type(f"SitemapSpider_{source.name}", (cls,), {"name": source.name, "source": source})
 
     async def start(self) -> AsyncIterator[Request]:
         yield self.sitemap_request(self.source.url, depth=0, dont_filter=True)
