@@ -184,7 +184,11 @@ class _Parser:
             distance = int(token[1]) if token[1] else DEFAULT_NEAR
             if not 1 <= distance <= MAX_NEAR:
                 raise QuerySyntaxError(f"NEAR/{token[1]}: the distance must be 1 to {MAX_NEAR} words", token[2])
-            node = Near(node, self.unary(), distance)
+            right = self.unary()
+            if only_negative(node) or only_negative(right):
+                # Absence has no position: "a NEAR/5 -b" could never match.
+                raise QuerySyntaxError("NEAR needs words on both sides, not an exclusion", token[2])
+            node = Near(node, right, distance)
         return node
 
     def unary(self) -> Node:

@@ -46,6 +46,8 @@ def test_terms_are_literal() -> None:
         ("x*", 1, "two letters"),
         ("@Bad!", 1, "not an entity id"),
         ("...", 1, "no letters"),
+        ("a NEAR/5 -b", 3, "not an exclusion"),
+        ("(NOT a) NEAR b c", 9, "not an exclusion"),
     ],
 )
 def test_errors_name_the_column(query: str, column: int, reason: str) -> None:
