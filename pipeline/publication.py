@@ -13,6 +13,7 @@ import lxml.html
 from lxml import etree
 from trafilatura import bare_extraction
 
+from pipeline.entities import MONTHS
 from pipeline.errors import PublicationError
 from pipeline.extract import MIN_TEXT_CHARS
 
@@ -37,15 +38,7 @@ _NUMBER = re.compile(r"(\d+)(?:\s*(?:t/m|tot en met|[-–])\s*(\d+))?")
 _WHITESPACE = re.compile(r"\s+")
 _MAX_RANGE = 50  # "Vraag 1 t/m 9999" is a typo, not 9999 questions
 
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        ("januari", "februari", "maart", "april", "mei", "juni", "juli",
-         "augustus", "september", "oktober", "november", "december"),
-        start=1,
-    )
-}
-_DUTCH_DATE = re.compile(rf"(\d{{1,2}})\s+({'|'.join(_MONTHS)})\s+(\d{{4}})", re.I)
+_DUTCH_DATE = re.compile(rf"(\d{{1,2}})\s+({'|'.join(MONTHS)})\s+(\d{{4}})", re.I)
 _SUBMITTERS_AND_ADDRESSEE = re.compile(
     r"Vra(?:ag|gen)\s+(?:gesteld\s+door|van)\s+(?:het\s+lid|de\s+leden|lid|leden)?\s*(?P<who>.+?)"
     r"\s+aan\s+(?P<to>.+?)(?:\s+(?:over|inzake|betreffende|omtrent|naar aanleiding van)\s|\s*\(ingezonden|\s*$)",
@@ -526,7 +519,7 @@ def _dutch_date(text: str | None, keyword: str) -> date | None:
     if not match:
         return None
     try:
-        return date(int(match[3]), _MONTHS[match[2].lower()], int(match[1]))
+        return date(int(match[3]), MONTHS[match[2].lower()], int(match[1]))
     except ValueError:
         return None
 

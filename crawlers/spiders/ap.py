@@ -18,12 +18,11 @@ from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 from parsel import Selector
 from scrapy import Request
 from scrapy.http import Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawlers.context import crawl_context
 from crawlers.items import ArticleItem
-from crawlers.spiders.source import SourceSpider
+from crawlers.spiders.source import SourceSpider, failure_reason
 from crawlers.spiders.feed import (
     ARTICLE_META,
     FEED_META,
@@ -31,7 +30,6 @@ from crawlers.spiders.feed import (
     FeedEntry,
     article_item,
     declared_language,
-    failure_reason,
 )
 from pipeline.canonical import canonical_url
 from pipeline.pdf import is_pdf
@@ -327,9 +325,3 @@ class ApSpider(SourceSpider):
         page = failure.request.cb_kwargs.get("page", 1)
         self._listing_problem(page, f"listing page {failure.request.url} could not be fetched: {failure_reason(failure)}")
 
-    def article_failed(self, failure: Failure) -> None:
-        stats = self.crawler.stats
-        stats.inc_value("waakhond/articles/failed")
-        if failure.check(HttpError):
-            stats.inc_value(f"waakhond/articles/failed_status/{failure.value.response.status}")
-        self.logger.warning("%s skipped: %s", failure.request.url, failure_reason(failure))

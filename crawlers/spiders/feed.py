@@ -12,12 +12,11 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 from scrapy import Request
 from scrapy.http import Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 from w3lib.html import remove_tags, replace_entities
 
 from crawlers.items import ArticleItem
-from crawlers.spiders.source import SourceSpider
+from crawlers.spiders.source import SourceSpider, failure_reason
 from pipeline.canonical import canonical_url
 from waakhond.config import Source
 
@@ -169,12 +168,6 @@ class FeedSpider(SourceSpider):
         self.crawler.stats.set_value("waakhond/feed/failed", 1)
         self.logger.error("feed %s could not be fetched: %s", failure.request.url, failure_reason(failure))
 
-    def article_failed(self, failure: Failure) -> None:
-        stats = self.crawler.stats
-        stats.inc_value("waakhond/articles/failed")
-        if failure.check(HttpError):
-            stats.inc_value(f"waakhond/articles/failed_status/{failure.value.response.status}")
-        self.logger.warning("article %s skipped: %s", failure.request.url, failure_reason(failure))
 
 
 def _is_utf8(body: bytes) -> bool:
@@ -185,8 +178,3 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
-def failure_reason(failure: Failure) -> str:
-    """A failed request's reason for the log: "HTTP 503" or the exception."""
-    if failure.check(HttpError):
-        return f"HTTP {failure.value.response.status}"
-    return f"{failure.type.__name__}: {failure.getErrorMessage()}"

@@ -16,7 +16,7 @@ from twisted.python.failure import Failure
 from crawlers.context import crawl_context
 from crawlers.items import KamervraagItem
 from crawlers.spiders.source import SourceSpider
-from crawlers.spiders.feed import failure_reason
+from crawlers.spiders.source import failure_reason
 from crawlers.tweede_kamer_api import (
     ApiError,
     TkDocument,

@@ -34,7 +34,8 @@ from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
-from crawlers.spiders.feed import ARTICLE_META, FEED_META, FeedEntry, FeedSpider, failure_reason
+from crawlers.spiders.feed import ARTICLE_META, FEED_META, FeedEntry, FeedSpider
+from crawlers.spiders.source import failure_reason
 from pipeline.canonical import canonical_url
 
 # Entries (and child sitemaps) dated before now - MAX_AGE are not requested: a sitemap lists old URLs too.

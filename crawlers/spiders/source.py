@@ -6,8 +6,17 @@ from typing import ClassVar, Self
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
 from waakhond.config import Source
+
+
+def failure_reason(failure: Failure) -> str:
+    """A failed request's reason for the log: "HTTP 503" or the exception."""
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    return f"{failure.type.__name__}: {failure.getErrorMessage()}"
 
 
 class SourceSpider(Spider):
@@ -22,3 +31,11 @@ class SourceSpider(Spider):
     @classmethod
     def handles_request(cls, request: Request) -> bool:
         return urlsplit(request.url).hostname == urlsplit(cls.source.url).hostname
+
+    def article_failed(self, failure: Failure) -> None:
+        """Errback of a page that was to become a document: counted (with its HTTP status) and skipped."""
+        stats = self.crawler.stats
+        stats.inc_value("waakhond/articles/failed")
+        if failure.check(HttpError):
+            stats.inc_value(f"waakhond/articles/failed_status/{failure.value.response.status}")
+        self.logger.warning("article %s skipped: %s", failure.request.url, failure_reason(failure))
