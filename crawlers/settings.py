@@ -61,7 +61,16 @@ ITEM_PIPELINES = {
     "crawlers.pipelines.store.StorePipeline": 300,
     "crawlers.pipelines.store_kamervraag.StoreKamervraagPipeline": 310,
 }
-EXTENSIONS = {"crawlers.extensions.crawl_run.CrawlRunRecorder": 500}
+# The lock comes first: a crawl that cannot have its source records nothing.
+EXTENSIONS = {
+    "crawlers.extensions.source_lock.SourceLockHolder": 400,
+    "crawlers.extensions.crawl_run.CrawlRunRecorder": 500,
+}
+# Set by `waakhond crawl`, which holds the source locks itself; a Scrapyd job or `scrapy crawl` takes them
+# in SourceLockHolder.
+WAAKHOND_SOURCE_LOCKED = False
+# Set by the daemon's scrapyd executor on each job: the node's URL, recorded with the crawl run.
+WAAKHOND_NODE = None
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

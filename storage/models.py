@@ -202,7 +202,10 @@ class OutboxEntry(SQLModel, table=True):
 
 class CrawlRun(SQLModel, table=True):
     __tablename__ = "crawl_runs"
-    __table_args__ = (Index("ix_crawl_runs_source_started", "source_name", "started_at"),)
+    __table_args__ = (
+        Index("ix_crawl_runs_source_started", "source_name", "started_at"),
+        Index("ix_crawl_runs_job", "job"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     source_name: str = Field(sa_column=Column(String(64), nullable=False))
@@ -222,6 +225,9 @@ class CrawlRun(SQLModel, table=True):
     not_modified: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     bodies: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Crawls placed by the scrapyd executor: the node's URL and the Scrapyd job id (None: a local crawl).
+    node: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
+    job: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
 
 
 class SourceHealth(SQLModel, table=True):

@@ -484,9 +484,11 @@ def outbox_counts(engine: Engine) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
-def start_crawl_run(engine: Engine, source_name: str, now: datetime) -> int:
+def start_crawl_run(
+    engine: Engine, source_name: str, now: datetime, node: str | None = None, job: str | None = None
+) -> int:
     with Session(engine) as session, session.begin():
-        run = CrawlRun(source_name=source_name, started_at=now, outcome="running")
+        run = CrawlRun(source_name=source_name, started_at=now, outcome="running", node=node, job=job)
         session.add(run)
         session.flush()
         assert run.id is not None
@@ -683,12 +685,18 @@ def claim_operator_messages(
 
 
 def abandon_running_runs(
-    engine: Engine, source_name: str, started_since: datetime | None, message: str, outcome: str = "failed"
+    engine: Engine, source_name: str, started_since: datetime | None, message: str, outcome: str = "failed",
+    job: str | None = None,
 ) -> int:
-    """Close crawl runs still 'running' (their process was killed or died) with ``outcome``."""
+    """Close crawl runs still 'running' (their process was killed or died) with ``outcome``.
+
+    ``job`` narrows it to the run of one Scrapyd job (whose start was stamped by another machine's clock).
+    """
     conditions = [CrawlRun.source_name == source_name, CrawlRun.outcome == "running"]
     if started_since is not None:
         conditions.append(CrawlRun.started_at >= started_since)
+    if job is not None:
+        conditions.append(CrawlRun.job == job)
     with Session(engine) as session, session.begin():
         result = session.execute(
             update(CrawlRun).where(*conditions).values(outcome=outcome, finished_at=utcnow(), message=message)
@@ -702,6 +710,23 @@ def latest_run(engine: Engine, source_name: str, started_since: datetime | None 
         if started_since is not None:
             query = query.where(CrawlRun.started_at >= started_since)
         return session.execute(query.order_by(CrawlRun.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def run_of_job(engine: Engine, job: str) -> CrawlRun | None:
+    """The crawl run a Scrapyd job recorded, if it got that far."""
+    with Session(engine) as session:
+        return session.execute(
+            select(CrawlRun).where(CrawlRun.job == job).order_by(CrawlRun.id.desc()).limit(1)
+        ).scalar_one_or_none()
+
+
+def fail_run(engine: Engine, run_id: int, message: str) -> None:
+    """Record a run as failed whatever it recorded itself (a crawl stopped at its timeout may call itself interrupted)."""
+    with Session(engine) as session, session.begin():
+        run = session.get(CrawlRun, run_id)
+        if run is not None:
+            run.outcome, run.finished_at = "failed", run.finished_at or utcnow()
+            run.message = "; ".join(m for m in (message, run.message) if m)
 
 
 def operator_message_counts(engine: Engine) -> dict[str, int]:

@@ -246,8 +246,8 @@ def sources(app: App, as_json: bool) -> None:
 @click.pass_obj
 @user_errors
 def status(app: App, as_json: bool) -> None:
-    """Show whether the daemon runs, each source's health, last crawl and next run, the alert backlog and
-    the archive's size."""
+    """Show whether the daemon runs, each source's health, last crawl and next run, the alert backlog,
+    the archive's size and, with the scrapyd executor, each node's running jobs and free capacity."""
     from waakhond.status import collect, render
 
     report = collect(app.engine, app.config)

@@ -35,6 +35,11 @@ DEFAULT_MAX_PAGES = 3
 # Where the published text of Kamervragen is looked up: KOOP's SRU service for officielebekendmakingen.
 DEFAULT_PUBLICATIONS_URL = "https://repository.overheid.nl/sru"
 
+EXECUTORS = ("local", "scrapyd")
+# Crawl slots a Scrapyd node is assumed to have when its entry names none; match the node's max_proc.
+DEFAULT_NODE_MAX_PROC = 4
+DEFAULT_SCRAPYD_PROJECT = "waakhond"
+
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -55,6 +60,23 @@ class Source:
     # article URLs must match (None: every link the listing or sitemap gives)
     max_pages: int = DEFAULT_MAX_PAGES
     follow: str | None = None
+
+
+@dataclass(frozen=True)
+class ScrapydNode:
+    """A Scrapyd service crawls may be placed on, and how many crawls it runs at once (its max_proc)."""
+
+    url: str
+    max_proc: int = DEFAULT_NODE_MAX_PROC
+
+
+@dataclass(frozen=True)
+class Executor:
+    """Where crawls run: subprocesses of the daemon (local) or jobs on Scrapyd nodes (scrapyd)."""
+
+    kind: str = "local"
+    nodes: tuple[ScrapydNode, ...] = ()
+    project: str = DEFAULT_SCRAPYD_PROJECT  # the Scrapyd project the daemon deploys and schedules in
 
 
 @dataclass(frozen=True)
@@ -92,6 +114,8 @@ class Config:
     warnings: tuple[ConfigProblem, ...] = ()
     # [crawler] contact_url: where site owners reach the operator; in the user agent of every request.
     contact_url: str | None = None
+    # [crawler] executor, scrapyd_nodes, scrapyd_project
+    executor: Executor = Executor()
     # The validated settings with watchlist_files and gazetteer_files read in: the daemon's snapshot for crawls.
     resolved: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -301,11 +325,64 @@ class _Checker:
         subscriptions = tuple(s for i, t in enumerate(subscription_tables) if (s := self.subscription(i, t, names)))
         return Config(
             self.path, sources, watchlists, entities, subscriptions, self.operator(data), self.health(data),
-            tuple(self.warnings), contact_url=self.contact_url(data), resolved=resolved,
+            tuple(self.warnings), contact_url=self.contact_url(data), executor=self.executor(data), resolved=resolved,
         )
 
+    def executor(self, data: dict[str, Any]) -> Executor:
+        table = data.get("crawler", {})
+        if not isinstance(table, dict):
+            return Executor()  # reported by contact_url's section check
+        kind = table.get("executor", "local")
+        if kind not in EXECUTORS:
+            self.problem("crawler.executor", f"{kind!r} is not an executor (known: {', '.join(EXECUTORS)})")
+            return Executor()
+        project = DEFAULT_SCRAPYD_PROJECT
+        if "scrapyd_project" in table:
+            project = self.string(table, "scrapyd_project", "crawler") or project
+            if not _NAME_RE.match(project):
+                self.problem("crawler.scrapyd_project", f"{project!r} must be lowercase letters, digits, '-' or '_'")
+        if kind == "local":
+            for key in ("scrapyd_nodes", "scrapyd_project"):
+                if key in table:
+                    self.problem(f"crawler.{key}", 'only used with executor = "scrapyd"')
+            return Executor()
+        nodes = self.scrapyd_nodes(table.get("scrapyd_nodes"))
+        return Executor(kind, nodes, project)
+
+    def scrapyd_nodes(self, value: Any) -> tuple[ScrapydNode, ...]:
+        key = "crawler.scrapyd_nodes"
+        if not isinstance(value, list) or not value:
+            self.problem(key, 'the scrapyd executor needs a list of Scrapyd URLs, e.g. ["http://10.0.0.5:6800"]')
+            return ()
+        nodes: list[ScrapydNode] = []
+        for i, entry in enumerate(value):
+            where = f"{key}[{i}]"
+            table = entry if isinstance(entry, dict) else {"url": entry}
+            self.unknown_keys(table, f"{where}.", {"url", "max_proc"})
+            url = table.get("url")
+            if not isinstance(url, str) or not url.strip():
+                self.problem(where, f"must be a URL or a table {{ url = ..., max_proc = N }}, not {_kind(entry)}")
+                continue
+            url = url.strip().rstrip("/")
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+                self.problem(where, f"{url!r} is not an http(s) URL of a Scrapyd service")
+                continue
+            if parts.username or parts.password:
+                self.problem(where, "put no credentials in the URL: set WAAKHOND_SCRAPYD_USERNAME and WAAKHOND_SCRAPYD_PASSWORD")
+                continue
+            max_proc = table.get("max_proc", DEFAULT_NODE_MAX_PROC)
+            if isinstance(max_proc, bool) or not isinstance(max_proc, int) or not 1 <= max_proc <= 256:
+                self.problem(f"{where}.max_proc", f"must be a whole number from 1 to 256, not {max_proc!r}")
+                continue
+            if any(n.url == url for n in nodes):
+                self.problem(where, f"duplicate node {url!r}")
+                continue
+            nodes.append(ScrapydNode(url, max_proc))
+        return tuple(nodes)
+
     def contact_url(self, data: dict[str, Any]) -> str | None:
-        table = self.section(data, "crawler", {"contact_url"})
+        table = self.section(data, "crawler", {"contact_url", "executor", "scrapyd_nodes", "scrapyd_project"})
         if "contact_url" not in table:
             return None
         url = self.string(table, "contact_url", "crawler")

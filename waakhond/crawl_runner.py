@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 from collections.abc import Callable
 from contextlib import ExitStack
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import AsyncCrawlerProcess, Crawler
@@ -19,23 +17,24 @@ from crawlers.settings import user_agent
 from storage import repository
 from storage.models import CrawlRun
 from waakhond.config import Config, Settings
-from waakhond.errors import SourceBusy
+from waakhond.source_lock import acquire_source_lock, hold_source
+
+__all__ = ["acquire_source_lock", "crawl_overrides", "run_crawls", "scrapy_settings"]
 
 
-def acquire_source_lock(lock_dir: Path, name: str) -> IO[str]:
-    """An exclusive lock on one source, held as long as the returned file stays open.
+def crawl_overrides(settings: Settings, config: Config | None) -> dict[str, Any]:
+    """The Scrapy settings every crawl of this deployment gets, wherever it runs: politeness and identity.
 
-    Raises:
-        SourceBusy: another process (the daemon or a manual crawl) is crawling it.
+    A Scrapyd job gets them as ``setting=`` overrides, so every node crawls as the daemon's machine would.
     """
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(lock_dir / f"{name}.lock", "w")  # noqa: SIM115 - the caller owns it
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise SourceBusy(name) from None
-    return handle
+    overrides: dict[str, Any] = {
+        "DOWNLOAD_DELAY": settings.download_delay,
+        "AUTOTHROTTLE_ENABLED": settings.download_delay > 0,
+        "AUTOTHROTTLE_START_DELAY": max(settings.download_delay * 2, 0.1),
+    }
+    if config is not None and config.contact_url:
+        overrides["USER_AGENT"] = user_agent(config.contact_url)
+    return overrides
 
 
 def scrapy_settings(settings: Settings, verbose: int, config: Config | None = None) -> ScrapySettings:
@@ -43,15 +42,13 @@ def scrapy_settings(settings: Settings, verbose: int, config: Config | None = No
     s = get_project_settings()
     s.set("WAAKHOND_CONFIG", settings.config_path, priority="cmdline")
     s.set("WAAKHOND_DATABASE_URL", settings.database_url, priority="cmdline")
-    s.set("DOWNLOAD_DELAY", settings.download_delay, priority="cmdline")
-    s.set("AUTOTHROTTLE_ENABLED", settings.download_delay > 0, priority="cmdline")
-    s.set("AUTOTHROTTLE_START_DELAY", max(settings.download_delay * 2, 0.1), priority="cmdline")
+    s.setdict(crawl_overrides(settings, config), priority="cmdline")
     s.set("HTTPCACHE_DIR", str(settings.data_dir / "httpcache"), priority="cmdline")
-    if config is not None and config.contact_url:
-        s.set("USER_AGENT", user_agent(config.contact_url), priority="cmdline")
     s.set("LOG_LEVEL", "DEBUG" if verbose > 1 else "INFO" if verbose else "WARNING", priority="cmdline")
     # Waakhond's own handler (with the token filter) stays the only one.
     s.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    # run_crawls holds the sources' locks itself, before Scrapy starts.
+    s.set("WAAKHOND_SOURCE_LOCKED", True, priority="cmdline")
     return s
 
 
@@ -72,13 +69,13 @@ def run_crawls(
     are passed to every spider (``since`` for a Kamervragen backfill).
 
     Raises:
-        SourceBusy: one of the sources is being crawled by another process.
+        SourceBusy: one of the sources is being crawled by another process (on any machine, with PostgreSQL).
     """
     for name in names:
         config.source(name)  # raises ConfigError for an unknown name
     with ExitStack() as locks:
         for name in names:
-            locks.enter_context(acquire_source_lock(settings.lock_dir, name))
+            locks.enter_context(hold_source(settings.lock_dir, engine, name))
         process = AsyncCrawlerProcess(scrapy_settings(settings, verbose, config))
         crawlers = [process.create_crawler(name) for name in names]
         for crawler in crawlers:

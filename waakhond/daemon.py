@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import socket
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,8 +29,9 @@ from alerts.telegram import TelegramNotifier
 from storage import kamervragen, repository
 from storage.models import CrawlRun, utcnow
 from waakhond.config import AMSTERDAM, SNAPSHOT_SUFFIX, Config, Settings, Source, load_config
-from waakhond.crawl_runner import acquire_source_lock
-from waakhond.errors import ConfigError, SourceBusy
+from waakhond.errors import ConfigError
+from waakhond.executors import CrawlExecutor, check_executor, close_open_runs, make_executor
+from waakhond.executors.local import STOP_GRACE, TIMEOUT_KILL_GRACE
 from waakhond.health import evaluate
 
 logger = logging.getLogger(__name__)
@@ -41,9 +41,7 @@ HEARTBEAT_INTERVAL = timedelta(seconds=30)
 SILENCE_CHECK_INTERVAL = timedelta(minutes=15)
 CACHE_PRUNE_INTERVAL = timedelta(days=1)
 HTTP_CACHE_MAX_AGE = timedelta(days=14)
-STOP_GRACE = timedelta(seconds=20)
-# A crawl past its timeout is hung, most likely on a download Scrapy's graceful stop would wait for.
-TIMEOUT_KILL_GRACE = timedelta(seconds=3)
+__all__ = ["STOP_GRACE", "TIMEOUT_KILL_GRACE", "Daemon", "describe_run", "make_notifier"]
 MISFIRE_GRACE = timedelta(minutes=5)
 
 
@@ -88,7 +86,6 @@ class Daemon:
         self.engine = engine
         self.verbose = verbose
         self.started_at = utcnow()
-        self._children: set[asyncio.subprocess.Process] = set()
         self._running: set[asyncio.Task[object]] = set()
         self._send_lock = asyncio.Lock()
         self._notifier: Notifier | None = None
@@ -97,6 +94,14 @@ class Daemon:
         self._scheduler: AsyncIOScheduler | None = None
         self.snapshot = settings.data_dir / f"daemon-config{SNAPSHOT_SUFFIX}"
         self._write_snapshot(config)
+        # Where crawls run ([crawler] executor); raises ConfigError for one this deployment cannot use.
+        self.executor = self._make_executor(config)
+        self._retired: list[CrawlExecutor] = []  # executors replaced on SIGHUP, kept until the daemon stops
+
+    def _make_executor(self, config: Config) -> CrawlExecutor:
+        return make_executor(
+            self.settings, config, self.engine, str(self.snapshot), self._stop, self.verbose, self.log_file
+        )
 
     # --- schedule ---------------------------------------------------------------------------
 
@@ -129,6 +134,7 @@ class Daemon:
         """SIGHUP: rebuild the crawl jobs from the config file; a broken file keeps the old jobs."""
         try:
             config = load_config(self.settings.config_path)
+            check_executor(self.settings, config)
         except ConfigError as exc:
             logger.error("config not reloaded, the running schedule stays: %s", exc)
             return
@@ -139,6 +145,13 @@ class Daemon:
                 job.remove()  # a crawl of it already running finishes normally
         old = {s.name: s for s in self.config.sources}
         self._write_snapshot(config)
+        if config.executor != self.config.executor:
+            # Crawls running now finish on the old executor; new ones start on the new one.
+            self._retired.append(self.executor)
+            self.executor = self._make_executor(config)
+            logger.info("crawls now run on the %s executor", config.executor.kind)
+        else:
+            self.executor.reload(config)
         self.config = config
         now = datetime.now(UTC)
         for source in config.sources:
@@ -167,14 +180,20 @@ class Daemon:
         self._scheduler = scheduler = self.build_scheduler()
         scheduler.start()
         loop.add_signal_handler(signal.SIGHUP, self.reload)
-        logger.info("waakhond daemon started: %d sources, alerts via %s", len(self.config.sources), self._notifier_name())
+        logger.info(
+            "waakhond daemon started: %d sources, alerts via %s, crawls on %s", len(self.config.sources),
+            self._notifier_name(), self._executor_name(),
+        )
         await self._stop.wait()
         logger.info("stopping: no new crawls; letting running crawls and the send in flight finish")
         # APScheduler's shutdown would cancel running jobs mid-send; pause it and let them end instead.
         scheduler.pause()
-        await self._stop_children()
+        executors = [self.executor, *self._retired]
+        await asyncio.gather(*(e.stop() for e in executors))
         if self._running:
             await asyncio.wait(list(self._running), timeout=STOP_GRACE.total_seconds())
+        for executor in executors:
+            await executor.aclose()
         scheduler.shutdown(wait=False)
         await self._close_notifier()
         self.heartbeat_now(stopped=True)
@@ -198,6 +217,12 @@ class Daemon:
         finally:
             self._running.discard(task)
 
+    def _executor_name(self) -> str:
+        executor = self.config.executor
+        if executor.kind == "scrapyd":
+            return f"{len(executor.nodes)} Scrapyd node(s) ({', '.join(n.url for n in executor.nodes)})"
+        return "this machine (local subprocesses)"
+
     def _notifier_name(self) -> str:
         return "Telegram" if self.settings.telegram_bot_token else "the console (no TELEGRAM_BOT_TOKEN set)"
 
@@ -215,58 +240,13 @@ class Daemon:
         source = self._source(name)
         if source is None:
             return
-        launched = utcnow()
-        args = [sys.executable, "-m", "waakhond", "--config", str(self.snapshot)]
-        if self.log_file:
-            args += ["--log-file", self.log_file]
-        args += ["-v"] * self.verbose + ["crawl", name]
-        # A crawl never talks to Telegram, so its process does not get the token.
-        env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-        proc = await asyncio.create_subprocess_exec(
-            *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, env=env
-        )
-        self._children.add(proc)
-        timed_out = False
-        try:
-            await asyncio.wait_for(proc.wait(), source.timeout.total_seconds())
-        except TimeoutError:
-            timed_out = True
-            await self._terminate(proc, TIMEOUT_KILL_GRACE)
-        finally:
-            self._children.discard(proc)
-        expected = False
-        if timed_out:
-            reason = f"crawl process killed after its timeout of {source.timeout}"
-        elif self._stop.is_set():
-            reason, expected = "crawl process stopped with the daemon", True
-        elif proc.returncode in (0, 1):
-            reason = "crawl process ended without closing its record"
-        else:
-            reason = f"crawl process ended with exit code {proc.returncode}"
-        outcome = "interrupted" if expected else "failed"
-        if self._close_open_runs(name, launched, reason, outcome) or timed_out or proc.returncode not in (0, 1):
-            (logger.info if expected else logger.error)("crawl of %s: %s", name, reason)
-        run = repository.latest_run(self.engine, name, launched)
+        run = await self.executor.crawl(source)
         if run is not None:
             logger.info("%s", describe_run(run))
-        elif proc.returncode == 1:
-            logger.warning("crawl of %s did not start (see its error above)", name)
         self.judge_health(source)
 
     def _close_open_runs(self, name: str, launched: datetime | None, reason: str, outcome: str) -> int:
-        """Close runs of this source still 'running' with ``outcome``, once no process holds its lock.
-
-        A crawl process that was killed, or stopped before Scrapy closed the spider, leaves its
-        record open; the lock tells whether a manual crawl started meanwhile is still writing one.
-        """
-        try:
-            lock = acquire_source_lock(self.settings.lock_dir, name)
-        except SourceBusy:
-            return 0
-        try:
-            return repository.abandon_running_runs(self.engine, name, launched, reason, outcome)
-        finally:
-            lock.close()
+        return close_open_runs(self.settings, self.engine, name, launched, reason, outcome)
 
     def _source(self, name: str) -> Source | None:
         return next((s for s in self.config.sources if s.name == name), None)
@@ -359,19 +339,6 @@ class Daemon:
             cm, self._notifier_cm, self._notifier = self._notifier_cm, None, None
             await cm.__aexit__(None, None, None)
 
-    async def _stop_children(self) -> None:
-        await asyncio.gather(*(self._terminate(p) for p in list(self._children)))
-
-    async def _terminate(self, proc: asyncio.subprocess.Process, grace: timedelta = STOP_GRACE) -> None:
-        if proc.returncode is not None:
-            return
-        proc.terminate()  # Scrapy shuts down gracefully on SIGTERM: in-flight items are finished
-        try:
-            await asyncio.wait_for(proc.wait(), grace.total_seconds())
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
-
 
 def describe_run(run: CrawlRun) -> str:
     """One log line per crawl with its figures."""
@@ -382,7 +349,8 @@ def describe_run(run: CrawlRun) -> str:
         f"{run.http_errors} HTTP errors, {run.not_modified} unchanged (304), {run.bodies} downloaded, "
         f"{run.bytes_received / 1024:.0f} KiB"
     )
-    return line + (f" ({run.message})" if run.message else "")
+    line += f" ({run.message})" if run.message else ""
+    return line + (f" [node {run.node}]" if run.node else "")
 
 
 def _local(when: datetime) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -63,13 +64,18 @@ def collect(engine: Engine, config: Config, now: datetime | None = None) -> dict
                 },
             }
         )
-    return {
+    report = {
         "daemon": daemon,
         "database": {"url": engine.url.render_as_string(hide_password=True), "bytes": repository.database_size(engine)},
         "outbox": repository.outbox_counts(engine),
         "operator_messages": repository.operator_message_counts(engine),
         "sources": sources,
     }
+    if config.executor.kind == "scrapyd":
+        from waakhond.executors.scrapyd import node_report
+
+        report["nodes"] = asyncio.run(node_report(config))
+    return report
 
 
 def _pid_alive(pid: int) -> bool:
@@ -102,6 +108,8 @@ def render(report: dict[str, Any]) -> str:
         "",
         f"{'SOURCE':24} {'HEALTH':8} {'DOCS':>6}  {'LAST CRAWL':28} {'NEXT RUN':16} SCHEDULE",
     ]
+    if "nodes" in report:
+        lines[3:3] = ["", *_render_nodes(report["nodes"])]
     for s in report["sources"]:
         last = s["last_crawl"]
         last_text = f"{_local(last['started'])} {last['outcome']}" if last else "never"
@@ -110,6 +118,19 @@ def render(report: dict[str, Any]) -> str:
         if s["health"] != "ok" and s["health_reason"]:
             lines.append(f"{'':24} {s['health']} since {_local(s['health_since'])}: {s['health_reason']}")
     return "\n".join(lines)
+
+
+def _render_nodes(nodes: list[dict[str, Any]]) -> list[str]:
+    lines = [f"{'SCRAPYD NODE':40} {'STATE':12} {'RUNNING':>7} {'PENDING':>7} {'FREE':>4}/MAX"]
+    for n in nodes:
+        if not n["reachable"]:
+            lines.append(f"{n['url']:40} {'UNREACHABLE':12} {'-':>7} {'-':>7} {'-':>4}/{n['max_proc']}  {n['error']}")
+            continue
+        lines.append(f"{n['url']:40} {'up':12} {n['running']:>7} {n['pending']:>7} {n['free']:>4}/{n['max_proc']}")
+        for job in n["jobs"]:
+            since = f" since {job['started'][:19].replace('T', ' ')}" if job["started"] else ""
+            lines.append(f"    {job['state']:8} {job['source']:24} job {job['id']}{since}")
+    return lines
 
 
 def _local(iso: str) -> str:

@@ -94,20 +94,27 @@ def summarize(stats: dict[str, object], finish_reason: str | None) -> dict[str, 
 
 
 class CrawlRunRecorder:
-    def __init__(self, engine: Engine, stats: StatsCollector) -> None:
+    """Reads WAAKHOND_NODE: the Scrapyd node a job runs on, recorded with its run (with the job's id)."""
+
+    def __init__(self, engine: Engine, stats: StatsCollector, node: str | None = None) -> None:
         self.engine = engine
         self.stats = stats
+        self.node = node
         self.run_id: int | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        recorder = cls(crawl_context(crawler.settings).engine, crawler.stats)
+        recorder = cls(crawl_context(crawler.settings).engine, crawler.stats, crawler.settings.get("WAAKHOND_NODE"))
         crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
         return recorder
 
     def spider_opened(self, spider: Spider) -> None:
-        self.run_id = repository.start_crawl_run(self.engine, spider.name, utcnow())
+        # Scrapyd passes every job its id as the spider argument _job; the daemon finds the run by it.
+        job = getattr(spider, "_job", None)
+        self.run_id = repository.start_crawl_run(
+            self.engine, spider.name, utcnow(), node=self.node, job=str(job) if job else None
+        )
         self.stats.set_value("waakhond/crawl_run_id", self.run_id)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:

@@ -1,0 +1,168 @@
+"""Crawl throughput on one Scrapyd node versus two, with the same local fixture sources.
+
+For each cluster size it starts real Scrapyd nodes on 127.0.0.1 (own directories, max_proc 2 each),
+a fresh PostgreSQL database, and the daemon's scrapyd executor in this process; it deploys the egg,
+then crawls every source once, all due at the same moment, and times it. Each source is a feed of its
+own with five article pages of its own, so every crawl does the same work. It prints crawls per
+minute, documents per second, how the crawls spread over the nodes and whether anything was lost
+(a source without a finished crawl, or a document count other than sources x 5). Nothing is asserted.
+
+On a 2-core machine two nodes cannot crawl faster than one (both share the same two cores); the
+point is that the work is spread and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:1] = [str(ROOT)]  # bench/pipeline.py would shadow the `pipeline` package
+
+import psycopg  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from storage.engine import open_database  # noqa: E402
+from storage.models import CrawlRun, Document  # noqa: E402
+from tests.harness.fixture_site import FixtureSite  # noqa: E402
+from tests.harness.scrapyd_node import ScrapydNode  # noqa: E402
+from waakhond.config import Settings, parse_config  # noqa: E402
+from waakhond.executors.scrapyd import ScrapydExecutor  # noqa: E402
+
+SITES = ROOT / "tests" / "fixtures" / "sites"
+ADMIN_URL = os.environ.get("WAAKHOND_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+ARTICLES_PER_SOURCE = 5
+
+
+def serve_sources(site: FixtureSite, count: int) -> list[str]:
+    """``count`` feeds, each linking five article pages of its own (copies of the dagblad outlet)."""
+    feed = (SITES / "dagblad" / "rss.xml").read_bytes()
+    articles = sorted((SITES / "dagblad" / "artikel").glob("*.html"))
+    names = []
+    for i in range(count):
+        name = f"bron{i:02d}"
+        site.set(f"/{name}/rss.xml", feed.replace(b"/dagblad/artikel/", f"/{name}/artikel/".encode()), "application/rss+xml")
+        for page in articles:
+            site.set(f"/{name}/artikel/{page.name}", page.read_bytes(), "text/html; charset=utf-8")
+        names.append(name)
+    return names
+
+
+def config_text(site: FixtureSite, names: list[str], nodes: list[ScrapydNode]) -> str:
+    node_list = ", ".join(f'{{ url = "{n.url}", max_proc = {n.max_proc} }}' for n in nodes)
+    text = f'[crawler]\nexecutor = "scrapyd"\nscrapyd_nodes = [{node_list}]\n'
+    for name in names:
+        text += f'[[sources]]\nname = "{name}"\nkind = "feed"\nurl = "{site.url(f"/{name}/rss.xml")}"\ninterval = "1h"\n'
+    return text
+
+
+def fresh_database() -> tuple[str, str]:
+    name = f"waakhond_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name, f"{ADMIN_URL.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def crawl_all(executor: ScrapydExecutor, config: Any) -> tuple[float, float]:
+    """Deploy to every node, then crawl every source at once; (deploy seconds, crawl seconds)."""
+    started = time.perf_counter()
+    for node in executor._nodes:  # noqa: SLF001 - the benchmark deploys up front to time it apart
+        await executor._deploy(node)  # noqa: SLF001
+    deployed = time.perf_counter()
+    await asyncio.gather(*(executor.crawl(source) for source in config.sources))
+    return deployed - started, time.perf_counter() - deployed
+
+
+def run_cluster(size: int, names: list[str], site: FixtureSite, work: Path) -> dict[str, Any]:
+    db_name, url = fresh_database()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WAAKHOND_", "TELEGRAM_", "SCRAPY"))}
+    env.update(WAAKHOND_DATABASE_URL=url, WAAKHOND_DOWNLOAD_DELAY="0")
+    try:
+        with ExitStack() as stack:
+            nodes = []
+            for i in range(size):
+                directory = work / f"cluster{size}" / f"node{i}"
+                node = ScrapydNode(directory, {**env, "WAAKHOND_DATA_DIR": str(directory / "data")}, max_proc=2)
+                stack.enter_context(node)
+                nodes.append(node)
+            config = parse_config(config_text(site, names, nodes), f"cluster-{size}.toml")
+            settings = Settings.from_env({**env, "WAAKHOND_DATA_DIR": str(work / f"cluster{size}" / "daemon")})
+            engine = open_database(url)
+
+            async def go() -> tuple[float, float]:
+                executor = ScrapydExecutor(settings, config, engine, asyncio.Event())
+                try:
+                    return await crawl_all(executor, config)
+                finally:
+                    await executor.aclose()
+
+            deploy_s, crawl_s = asyncio.run(go())
+            with Session(engine) as session:
+                runs = list(session.execute(select(CrawlRun)).scalars())
+                documents = session.execute(select(func.count(Document.id))).scalar_one()
+            engine.dispose()
+    finally:
+        drop_database(db_name)
+    finished = {r.source_name for r in runs if r.outcome == "ok"}
+    spread = Counter(r.node for r in runs)
+    return {
+        "nodes": size,
+        "slots": 2 * size,
+        "sources": len(names),
+        "deploy_s": round(deploy_s, 2),
+        "crawl_s": round(crawl_s, 2),
+        "crawls_per_min": round(len(runs) / crawl_s * 60, 1),
+        "documents": documents,
+        "documents_per_s": round(documents / crawl_s, 2),
+        "crawls_per_node": sorted(spread.values(), reverse=True),
+        "lost_sources": len(names) - len(finished),
+        "lost_documents": len(names) * ARTICLES_PER_SOURCE - documents,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sources", type=int, default=12, help="fixture sources (default 12)")
+    parser.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    args = parser.parse_args()
+    site = FixtureSite(SITES)
+    site.start()
+    try:
+        names = serve_sources(site, args.sources)
+        with tempfile.TemporaryDirectory(prefix="waakhond-bench-") as work:
+            results = [run_cluster(size, names, site, Path(work)) for size in (1, 2)]
+    finally:
+        site.stop()
+    one, two = results
+    ratio = round(two["crawls_per_min"] / one["crawls_per_min"], 2)
+    if args.json:
+        print(json.dumps({"runs": results, "throughput_two_vs_one": ratio, "cpus": os.cpu_count()}))
+        return
+    print(f"{args.sources} sources x {ARTICLES_PER_SOURCE} articles, max_proc 2 per node, {os.cpu_count()} CPUs")
+    print(f"{'nodes':>5} {'slots':>5} {'deploy s':>8} {'crawl s':>8} {'crawls/min':>10} {'docs/s':>7} "
+          f"{'per node':>10} {'lost src':>8} {'lost docs':>9}")
+    for r in results:
+        print(f"{r['nodes']:>5} {r['slots']:>5} {r['deploy_s']:>8} {r['crawl_s']:>8} {r['crawls_per_min']:>10} "
+              f"{r['documents_per_s']:>7} {'/'.join(map(str, r['crawls_per_node'])):>10} {r['lost_sources']:>8} "
+              f"{r['lost_documents']:>9}")
+    print(f"throughput two nodes / one node: {ratio}")
+
+
+if __name__ == "__main__":
+    main()
