@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install install-test clean
+.PHONY: run test install install-test install-node clean
 
 run: install
 	$(BIN)/waakhond run
@@ -14,6 +14,10 @@ test: install-test
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
+
+# A Scrapyd node for the scrapyd executor: Waakhond's dependencies and Scrapyd (deploy/scrapyd.service).
+install-node: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[scrapyd]'
 
 # pip is upgraded first: the pip bundled with Python 3.11 misses lxml's html-clean extra.
 $(VENV)/.installed: pyproject.toml

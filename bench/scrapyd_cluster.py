@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -33,6 +35,7 @@ import psycopg  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from storage import repository  # noqa: E402
 from storage.engine import open_database  # noqa: E402
 from storage.models import CrawlRun, Document  # noqa: E402
 from tests.harness.fixture_site import FixtureSite  # noqa: E402
@@ -41,6 +44,7 @@ from waakhond.config import Settings, parse_config  # noqa: E402
 from waakhond.executors.scrapyd import ScrapydExecutor  # noqa: E402
 
 SITES = ROOT / "tests" / "fixtures" / "sites"
+logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the fixture server logs every request
 ADMIN_URL = os.environ.get("WAAKHOND_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 ARTICLES_PER_SOURCE = 5
 
@@ -104,6 +108,7 @@ def run_cluster(size: int, names: list[str], site: FixtureSite, work: Path) -> d
             config = parse_config(config_text(site, names, nodes), f"cluster-{size}.toml")
             settings = Settings.from_env({**env, "WAAKHOND_DATA_DIR": str(work / f"cluster{size}" / "daemon")})
             engine = open_database(url)
+            empty_bytes = repository.database_size(engine) or 0
 
             async def go() -> tuple[float, float]:
                 executor = ScrapydExecutor(settings, config, engine, asyncio.Event())
@@ -116,6 +121,7 @@ def run_cluster(size: int, names: list[str], site: FixtureSite, work: Path) -> d
             with Session(engine) as session:
                 runs = list(session.execute(select(CrawlRun)).scalars())
                 documents = session.execute(select(func.count(Document.id))).scalar_one()
+            grown = (repository.database_size(engine) or 0) - empty_bytes
             engine.dispose()
     finally:
         drop_database(db_name)
@@ -131,37 +137,59 @@ def run_cluster(size: int, names: list[str], site: FixtureSite, work: Path) -> d
         "documents": documents,
         "documents_per_s": round(documents / crawl_s, 2),
         "crawls_per_node": sorted(spread.values(), reverse=True),
+        "archive_kib_per_document": round(grown / 1024 / max(documents, 1), 1),
         "lost_sources": len(names) - len(finished),
         "lost_documents": len(names) * ARTICLES_PER_SOURCE - documents,
     }
 
 
+def summarise(size: int, results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median round of one cluster size (by crawl time), with every round's crawl time."""
+    ordered = sorted(results, key=lambda r: r["crawl_s"])
+    return {**ordered[len(ordered) // 2], "rounds_crawl_s": [r["crawl_s"] for r in results],
+            "lost_sources": sum(r["lost_sources"] for r in results),
+            "lost_documents": sum(r["lost_documents"] for r in results)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", type=int, default=12, help="fixture sources (default 12)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="measurements per cluster size, in alternating order (1,2 then 2,1 ...); default 2")
     parser.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     args = parser.parse_args()
+    # SIGTERM unwinds like Ctrl-C, so the nodes and the databases this run made are removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     site = FixtureSite(SITES)
     site.start()
+    measured: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
     try:
         names = serve_sources(site, args.sources)
         with tempfile.TemporaryDirectory(prefix="waakhond-bench-") as work:
-            results = [run_cluster(size, names, site, Path(work)) for size in (1, 2)]
+            for round_ in range(args.rounds):
+                # Alternating the order keeps a load change on a shared machine from favouring one size.
+                for size in (1, 2) if round_ % 2 == 0 else (2, 1):
+                    measured[size].append(run_cluster(size, names, site, Path(work) / f"round{round_}"))
     finally:
         site.stop()
+    results = [summarise(size, measured[size]) for size in (1, 2)]
     one, two = results
     ratio = round(two["crawls_per_min"] / one["crawls_per_min"], 2)
     if args.json:
-        print(json.dumps({"runs": results, "throughput_two_vs_one": ratio, "cpus": os.cpu_count()}))
+        print(json.dumps({"runs": results, "throughput_two_vs_one": ratio, "cpus": os.cpu_count(),
+                          "load_average": os.getloadavg()}))
         return
-    print(f"{args.sources} sources x {ARTICLES_PER_SOURCE} articles, max_proc 2 per node, {os.cpu_count()} CPUs")
+    print(f"{args.sources} sources x {ARTICLES_PER_SOURCE} articles, max_proc 2 per node, {os.cpu_count()} CPUs, "
+          f"{args.rounds} round(s) per size (median shown), load average now {os.getloadavg()[0]:.1f}")
     print(f"{'nodes':>5} {'slots':>5} {'deploy s':>8} {'crawl s':>8} {'crawls/min':>10} {'docs/s':>7} "
-          f"{'per node':>10} {'lost src':>8} {'lost docs':>9}")
+          f"{'per node':>10} {'lost src':>8} {'lost docs':>9}  every round's crawl s")
     for r in results:
         print(f"{r['nodes']:>5} {r['slots']:>5} {r['deploy_s']:>8} {r['crawl_s']:>8} {r['crawls_per_min']:>10} "
               f"{r['documents_per_s']:>7} {'/'.join(map(str, r['crawls_per_node'])):>10} {r['lost_sources']:>8} "
-              f"{r['lost_documents']:>9}")
+              f"{r['lost_documents']:>9}  {r['rounds_crawl_s']}")
     print(f"throughput two nodes / one node: {ratio}")
+    print(f"PostgreSQL archive growth per document: {one['archive_kib_per_document']} KiB (1 node), "
+          f"{two['archive_kib_per_document']} KiB (2 nodes)")
 
 
 if __name__ == "__main__":

@@ -227,3 +227,37 @@ def test_a_job_on_a_node_does_not_crawl_a_source_locked_elsewhere(
         assert "source dagblad is already being crawled by another process; this crawl does not start" in node.log_text()
         assert job in log_url
         engine.dispose()
+
+
+def test_a_job_past_its_timeout_is_cancelled_and_recorded_failed(
+    tmp_path: Path, fixture_site: FixtureSite, cluster_env: dict[str, str], postgres_url: str,
+) -> None:
+    feed = (fixture_site.root / "dagblad" / "rss.xml").read_bytes()
+    fixture_site.set("/hangt/rss.xml", feed, "application/rss+xml")
+    fixture_site.delay("/hangt/rss.xml", 3600)  # never answers
+    with cluster(tmp_path, cluster_env, count=1) as (node,):
+        config = tmp_path / "hang.toml"
+        config.write_text(
+            f'[crawler]\nexecutor = "scrapyd"\nscrapyd_nodes = ["{node.url}"]\n'
+            + feed_source("hangt", fixture_site.url("/hangt/rss.xml"), 'interval = "1h"\ntimeout = "8s"'),
+            encoding="utf-8",
+        )
+        with subprocess.Popen(
+            [sys.executable, "-m", "waakhond", "--config", str(config), "run"],
+            cwd=ROOT, env=cluster_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        ) as daemon:
+            try:
+                run = wait_until(
+                    lambda: next((r for r in runs(postgres_url) if r.outcome == "failed"), None), 120,
+                    "the hung crawl recorded as failed",
+                )
+                jobs = node.jobs()
+            finally:
+                daemon.send_signal(signal.SIGTERM)
+                _, err = daemon.communicate(timeout=90)
+    assert daemon.returncode == 0 and "Traceback" not in err, err[-3000:]
+    assert run.message and run.message.startswith(f"crawl killed after its timeout of 0:00:08 (job {run.job} on {node.url})")
+    assert run.node == node.url and run.finished_at is not None
+    assert run.job in {j["id"] for j in jobs["finished"]}  # cancel.json ended the job on the node
+    assert "passed its timeout of 0:00:08: stopping job" in err
+    assert fixture_site.hits("/hangt/rss.xml") == 1

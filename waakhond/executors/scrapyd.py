@@ -349,10 +349,13 @@ async def node_report(config: Config, environ: dict[str, str] | None = None) -> 
         async with ScrapydAPI(spec.url, scrapyd_auth(environ)) as api:
             try:
                 status = await api.daemon_status()
-                jobs = await api.jobs(config.executor.project)
-                versions = await api.versions(config.executor.project)
             except ScrapydError as exc:
                 return {**entry, "reachable": False, "error": str(exc)}
+            try:
+                jobs = await api.jobs(config.executor.project)
+                versions = await api.versions(config.executor.project)
+            except ScrapydError as exc:  # a node the daemon has not deployed to yet has no such project
+                jobs, versions, entry["note"] = {}, [], str(exc)
         mine = [j for j in jobs.values() if j.state in ("running", "pending")]
         return {
             **entry, "reachable": True, "node_name": status.node_name, "running": status.running,
