@@ -3,12 +3,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install install-test install-node clean
+.PHONY: run test install install-test install-node browser clean
 
 run: install
 	$(BIN)/waakhond run
 
-test: install-test
+test: install-test browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
@@ -29,6 +29,14 @@ $(VENV)/.installed: pyproject.toml
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
+
+# The web timeline's browser test drives Debian's Chromium through chromedriver (tests/web/test_browser.py).
+# Installed when missing and apt-get can run (root); elsewhere the test says what to install and is skipped.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver; \
+	else echo "note: install Debian's chromium and chromium-driver for the browser test"; fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info

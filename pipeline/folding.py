@@ -18,8 +18,3 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """The folded words of a text, punctuation dropped: "Clearview-AI's boete!" -> clearview, ai, s, boete."""
     return _WORD.findall(fold(text))
-
-
-def search_form(text: str) -> str:
-    """Folded words between single spaces, padded: whole-word LIKE patterns work on every backend."""
-    return f" {' '.join(words(text))} "

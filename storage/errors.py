@@ -2,7 +2,7 @@
 
 StorageError
  ├── DatabaseUnavailable   the database URL is unusable, or the server cannot be reached or migrated
- └── QueryError            a search query cannot be understood
+ └── QueryError            a search query or filter cannot be understood (with its column)
 """
 
 from __future__ import annotations
@@ -17,4 +17,8 @@ class DatabaseUnavailable(StorageError):
 
 
 class QueryError(StorageError):
-    pass
+    """A query or filter that cannot be understood; ``column`` (1-based) is where, when known."""
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        super().__init__(message)
+        self.column = column

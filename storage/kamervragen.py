@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from pipeline.case_clock import ANSWER, OVERDUE, QUESTION, CaseClock, CaseEvent, case_clock
 from pipeline.classify import Classification
 from pipeline.rules import CORE, LABELS, UNRELATED
+from storage.fulltext import set_index_fields
 from storage.models import (
     Document,
     KamervraagActor,
@@ -297,6 +298,7 @@ def _upsert_document(
             action = "updated" if action == "unchanged" else action
             document.title = doc.title
         document.published_at = doc.published_at or document.published_at
+        set_index_fields(document)
     row.case_id, row.role, row.soort = case_id, record.role or row.role, record.soort or row.soort
     row.number, row.dated_at = record.number, record.dated_at
     row.publication_id = record.publication_id or row.publication_id

@@ -70,6 +70,8 @@ class Document(SQLModel, table=True):
     title: str = Field(sa_column=Column(Text, nullable=False))
     published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True, index=True))
     fetched_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    # The timeline's date: published_at, else fetched_at (storage.fulltext.set_index_fields keeps it).
+    dated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=False, index=True))
     author: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     text: str = Field(sa_column=Column(Text, nullable=False))
     # "article" when extracted from the page, "feed_summary" when the feed's summary stood in, "pdf" for a PDF's
@@ -81,13 +83,18 @@ class Document(SQLModel, table=True):
     linked_from: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     language: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
     content_hash: str = Field(sa_column=Column(String(64), nullable=False, index=True))
-    # Lower-cased, accent-folded title and text: what basic search matches against.
-    search_text: str = Field(sa_column=Column(Text, nullable=False))
+    # What full-text search indexes (storage.fulltext): the title's and text's words as Dutch family keys,
+    # and the compound parts found in them.
+    search_title: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    search_body: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    search_parts: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     http_status: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     content_type: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
     # zlib-compressed bytes exactly as fetched: the evidence behind the extracted text.
     raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     raw_size: int = Field(sa_column=Column(Integer, nullable=False))
+    # SHA-256 (hex) of the raw bytes as fetched, before compression: what a citation of the snapshot names.
+    raw_sha256: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     # What classification concluded (pipeline.classify): core | adjacent | unrelated, the best core score
     # over its threshold, the topic tags (space-separated), and when (reclassify updates them all).
     label: str = Field(default="unrelated", sa_column=Column(String(16), nullable=False, server_default="unrelated", index=True))
@@ -119,6 +126,7 @@ class DocumentVersion(SQLModel, table=True):
     content_hash: str = Field(sa_column=Column(String(64), nullable=False))
     raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     raw_size: int = Field(sa_column=Column(Integer, nullable=False))
+    raw_sha256: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
 
 
 class Match(SQLModel, table=True):

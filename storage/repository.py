@@ -1,11 +1,12 @@
-"""The one place for each query: storing documents with their alerts, the outbox, crawl runs, search."""
+"""The one place for each query: storing documents with their alerts, the outbox, crawl runs (search: storage.search)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,9 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.classify import UNCLASSIFIED, Classification
-from pipeline.folding import search_form, words
 from pipeline.sanctions import SanctionFacts
-from storage.errors import QueryError
+from storage.fulltext import set_index_fields
 from storage.models import (
     CrawlRun,
     DaemonState,
@@ -133,22 +133,6 @@ class CaseInfo:
 
 
 @dataclass(frozen=True)
-class SearchHit:
-    url: str
-    title: str
-    kind: str
-    source: str
-    published: datetime | None
-    fetched: datetime
-    matches: tuple[str, ...] = field(default=())
-    version: int = 1
-    updated: datetime | None = None
-    label: str = "unrelated"
-    relevance: float = 0.0
-    tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class SourceStatus:
     name: str
     documents: int
@@ -259,6 +243,7 @@ def _archive_version(session: Session, existing: Document, doc: NewDocument) -> 
             content_hash=existing.content_hash,
             raw=existing.raw,
             raw_size=existing.raw_size,
+            raw_sha256=existing.raw_sha256,
         )
     )
     existing.version += 1
@@ -269,9 +254,10 @@ def _archive_version(session: Session, existing: Document, doc: NewDocument) -> 
 def _set_content(row: Document, doc: NewDocument) -> None:
     """Fill a document row's fetched content from ``doc``: a new document's or a new version's."""
     row.title, row.text, row.text_origin = doc.title, doc.text, doc.text_origin
-    row.content_hash, row.search_text = doc.content_hash, search_form(f"{doc.title}\n{doc.text}")
+    row.content_hash = doc.content_hash
+    set_index_fields(row)
     row.fetched_url, row.http_status, row.content_type = doc.fetched_url, doc.http_status, doc.content_type
-    row.raw, row.raw_size = zlib.compress(doc.raw, 6), len(doc.raw)
+    row.raw, row.raw_size, row.raw_sha256 = zlib.compress(doc.raw, 6), len(doc.raw), hashlib.sha256(doc.raw).hexdigest()
     row.access, row.linked_from = doc.access, doc.linked_from or row.linked_from
     # A new version whose page lost its byline or language declaration keeps the earlier one.
     row.author = doc.author or row.author
@@ -531,66 +517,6 @@ def source_statuses(engine: Engine, names: Sequence[str]) -> list[SourceStatus]:
             for run in session.execute(select(CrawlRun).join(latest, CrawlRun.id == latest.c.last_id)).scalars()
         }
     return [SourceStatus(name, counts.get(name, 0), runs.get(name)) for name in names]
-
-
-def search(engine: Engine, query: str, limit: int = 20) -> list[SearchHit]:
-    """Documents containing every word, word prefix* and "quoted phrase" of ``query``, newest first.
-
-    Raises:
-        QueryError: the query has no words or an unbalanced quote.
-    """
-    conditions = [Document.search_text.like(pattern, escape="\\") for pattern in query_patterns(query)]
-    with Session(engine) as session:
-        rows = session.execute(
-            select(Document, Source.name)
-            .join(Source, Source.id == Document.source_id)
-            .where(*conditions)
-            .order_by(func.coalesce(Document.published_at, Document.fetched_at).desc(), Document.id.desc())
-            .limit(limit)
-        ).all()
-        matches = _matches_by_document(session, {doc.id for doc, _ in rows})
-    return [
-        SearchHit(
-            url=doc.url,
-            title=doc.title,
-            kind=doc.kind,
-            source=source_name,
-            published=doc.published_at,
-            fetched=doc.fetched_at,
-            matches=tuple(dict.fromkeys(m.term for m in matches.get(doc.id, ()) if m.weight > 0)),
-            version=doc.version,
-            updated=doc.updated_at,
-            label=doc.label,
-            relevance=doc.relevance,
-            tags=tuple(doc.tags.split()),
-        )
-        for doc, source_name in rows
-    ]
-
-
-def query_patterns(query: str) -> list[str]:
-    """LIKE patterns over Document.search_text for each word, prefix* or "phrase" of a query."""
-    if query.count('"') % 2:
-        raise QueryError('unbalanced quote in query; close every "phrase"')
-    patterns = []
-    for i, part in enumerate(query.split('"')):
-        if i % 2:  # inside quotes: the words in this order
-            phrase = words(part)
-            if phrase:
-                patterns.append(f"% {_escape_like(' '.join(phrase))} %")
-            continue
-        for token in part.split():
-            prefix = token.endswith("*")
-            for j, word in enumerate(found := words(token)):
-                last = j == len(found) - 1
-                patterns.append(f"% {_escape_like(word)}{'%' if prefix and last else ' %'}")
-    if not patterns:
-        raise QueryError("empty query: give at least one word")
-    return patterns
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def document_raw(engine: Engine, url: str) -> bytes | None:

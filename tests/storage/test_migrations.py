@@ -7,12 +7,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel
 
+from storage import fulltext
 from storage.engine import migrate
 
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": fulltext.include_object})
+        diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
     assert {"sources", "documents", "matches", "alert_outbox", "crawl_runs", "alembic_version"} <= set(
         inspect(engine).get_table_names()
@@ -34,7 +36,7 @@ def test_migrating_again_changes_nothing(engine: Engine) -> None:
 def test_upgrading_a_populated_archive_keeps_its_documents(database_url: str) -> None:
     from alembic import command
 
-    from storage.engine import alembic_config, make_engine
+    from storage.engine import make_engine
 
     engine = make_engine(database_url)
     command.upgrade(alembic_config(engine), "0001")

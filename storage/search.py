@@ -1,0 +1,521 @@
+"""Full-text search over the archive: one Python API, the same hits on SQLite FTS5 and PostgreSQL.
+
+The query is parsed once (pipeline.query's grammar), its words turned into the index's family keys
+(storage.fulltext), and only the final SQL differs per backend: an FTS5 MATCH expression on SQLite, a
+``tsquery`` on PostgreSQL. Query syntax:
+
+    word            the word and its inflections; from six letters up also compounds that start with
+                    it, and compounds that contain a word of pipeline/compounds.txt
+    "a phrase"      these words in this order (inflections, not compounds)
+    prefix*         words beginning with the prefix (judged on stems)
+    a OR b          either;  a b / a AND b: both;  -word / NOT word: without it;  ( ... ) groups
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, Select, and_, column, exists, func, literal_column, or_, select, table, text
+from sqlalchemy.orm import Session
+
+from pipeline.decompound import parts as compound_parts
+from pipeline.errors import QuerySyntaxError
+from pipeline.folding import fold
+from pipeline.lexicon import COMPOUND_MIN
+from pipeline.query import And, EntityRef, Near, Node, Not, Or, Phrase, Word, parse_query
+from pipeline.stemming import root
+from pipeline.tokens import tokenize
+from storage.errors import QueryError
+from storage.fulltext import FTS_TABLE, MAX_TOKEN, PG_COLUMN, TOKEN
+from storage.models import Document, EntityMention, Match, Source
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+SORTS = ("relevance", "newest", "oldest")
+# Document kinds by source kind; a filter takes a group name or a document kind.
+KIND_GROUPS = {
+    "news": ("news",),
+    "ap": ("ap-release", "ap-decision"),
+    "kamervragen": ("kamervraag", "kamervraag-uitstel", "kamervraag-antwoord"),
+}
+KINDS = tuple(KIND_GROUPS) + tuple(k for kinds in KIND_GROUPS.values() for k in kinds if k not in KIND_GROUPS)
+LABELS = ("core", "adjacent", "unrelated")
+MAX_QUERY = 500  # characters
+MAX_OFFSET = 10_000
+# Ranking looks at this many matching documents at most (the newest), so a query that matches half the
+# archive costs as much as one that matches this many; "newest"/"oldest" are always exact.
+RANK_WINDOW = 2_000
+_SNIPPET_WORDS = 32
+_TITLE_W, _TEXT_W, _PARTS_W = 4.0, 1.0, 0.5
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a search is narrowed to; every field empty or None means no restriction."""
+
+    kinds: tuple[str, ...] = ()  # KIND_GROUPS names or document kinds: any of them
+    sources: tuple[str, ...] = ()  # source names: any of them
+    entities: tuple[str, ...] = ()  # entity ids (gazetteer or pattern): all of them
+    watchlists: tuple[str, ...] = ()  # watchlists reached: any of them
+    labels: tuple[str, ...] = ()  # core | adjacent | unrelated: any of them
+    min_relevance: float | None = None
+    since: date | None = None  # first day included (Europe/Amsterdam)
+    until: date | None = None  # last day included
+
+    def __post_init__(self) -> None:
+        unknown = [k for k in self.kinds if k not in KINDS]
+        if unknown:
+            raise QueryError(f"unknown kind {unknown[0]!r} (known: {', '.join(KINDS)})")
+        unknown = [label for label in self.labels if label not in LABELS]
+        if unknown:
+            raise QueryError(f"unknown label {unknown[0]!r} (known: {', '.join(LABELS)})")
+        if self.since and self.until and self.since > self.until:
+            raise QueryError(f"the date range ends ({self.until}) before it starts ({self.since})")
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Which words of a text a query found, to mark them in snippets."""
+
+    keys: frozenset[str] = frozenset()  # family keys matched whole
+    prefixes: tuple[str, ...] = ()  # family keys matched as a prefix
+    parts: frozenset[str] = frozenset()  # compound parts
+
+    def marks(self, word: str) -> bool:
+        folded = fold(word)
+        if len(folded) > MAX_TOKEN:
+            return False
+        key = root(folded)
+        return key in self.keys or key.startswith(self.prefixes) or bool(self.parts.intersection(compound_parts(folded)))
+
+    def __bool__(self) -> bool:
+        return bool(self.keys or self.prefixes or self.parts)
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    text: str
+    fts5: str  # an FTS5 MATCH expression
+    tsquery: str  # input for PostgreSQL's to_tsquery('simple', ...)
+    highlight: Highlight
+
+
+Segment = tuple[str, bool]  # a piece of text, and whether it is a found word
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: int
+    url: str
+    title: str
+    kind: str
+    source: str
+    published: datetime | None
+    fetched: datetime
+    label: str
+    relevance: float
+    tags: tuple[str, ...]
+    version: int
+    updated: datetime | None
+    raw_sha256: str | None
+    matches: tuple[str, ...] = ()  # the watchlist rules that matched (positive weights)
+    title_segments: tuple[Segment, ...] = ()
+    snippet: tuple[Segment, ...] = ()
+
+    @property
+    def dated(self) -> datetime:
+        return self.published or self.fetched
+
+    def snippet_text(self, mark: tuple[str, str] = ("[[", "]]")) -> str:
+        return "".join(f"{mark[0]}{piece}{mark[1]}" if hit else piece for piece, hit in self.snippet)
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    hits: list[SearchHit]
+    has_more: bool  # another page follows (no count over all hits is made)
+    query: CompiledQuery | None = None
+    offset: int = 0
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    """One document as `waakhond export` writes it."""
+
+    id: int
+    url: str
+    title: str
+    kind: str
+    source: str
+    published: datetime | None
+    fetched: datetime
+    updated: datetime | None
+    version: int
+    author: str | None
+    language: str | None
+    label: str
+    relevance: float
+    tags: tuple[str, ...]
+    watchlists: tuple[str, ...]
+    content_hash: str
+    raw_sha256: str | None
+    raw_size: int
+    text: str
+    matches: tuple[str, ...] = ()
+    entities: tuple[str, ...] = field(default=())
+
+
+# --- Query compilation -------------------------------------------------------------------------
+
+
+def compile_query(query: str) -> CompiledQuery:
+    """The backend expressions for a search query.
+
+    Raises:
+        QueryError: the query cannot be understood; the message says where (column, 1-based).
+    """
+    if len(query) > MAX_QUERY:
+        raise QueryError(f"the query is longer than {MAX_QUERY} characters", column=MAX_QUERY + 1)
+    _refuse_watchlist_syntax(query)
+    try:
+        node = parse_query(query)
+    except QuerySyntaxError as exc:
+        raise QueryError(f"{exc.reason} (column {exc.column})", column=exc.column) from exc
+    compiler = _Compiler()
+    fts5, tsquery = compiler.node(node)
+    return CompiledQuery(query, fts5, tsquery, Highlight(frozenset(compiler.keys), tuple(sorted(compiler.prefixes)),
+                                                         frozenset(compiler.parts)))
+
+
+_OUTSIDE_QUOTES = re.compile(r'"[^"]*"?|(?P<near>\bNEAR(?:/\d+)?\b)|(?P<entity>(?<![\w@])@[\w-])')
+
+
+def _refuse_watchlist_syntax(query: str) -> None:
+    for m in _OUTSIDE_QUOTES.finditer(query):
+        if m.group("near"):
+            raise QueryError(f"NEAR is for watchlist rules; search has words, \"phrases\", OR, -exclusion and "
+                             f"prefix* (column {m.start() + 1})", column=m.start() + 1)
+        if m.group("entity"):
+            raise QueryError(f"@entity is for watchlist rules; filter by entity instead (column {m.start() + 1})",
+                             column=m.start() + 1)
+
+
+class _Compiler:
+    """Renders a query tree as an FTS5 expression and a tsquery with the same meaning."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self.prefixes: set[str] = set()
+        self.parts: set[str] = set()
+
+    def node(self, node: Node) -> tuple[str, str]:
+        if isinstance(node, Word):
+            return self.word(node)
+        if isinstance(node, Phrase):
+            return self.phrase(node)
+        if isinstance(node, Or):
+            rendered = [self.node(o) for o in node.operands]
+            return "(" + " OR ".join(f for f, _ in rendered) + ")", "(" + " | ".join(t for _, t in rendered) + ")"
+        if isinstance(node, And):
+            wanted = [self.node(o) for o in node.operands if not isinstance(o, Not)]
+            unwanted = [self.negated(o) for o in node.operands if isinstance(o, Not)]
+            fts = "(" + " AND ".join(f for f, _ in wanted) + ")"
+            for f, _ in unwanted:
+                fts = f"({fts} NOT {f})"
+            return fts, "(" + " & ".join([t for _, t in wanted] + [f"!{t}" for _, t in unwanted]) + ")"
+        if isinstance(node, Not):
+            # Only a double negation gets here: the parser refuses queries that only exclude.
+            if isinstance(node.operand, Not):
+                return self.node(node.operand.operand)
+            raise QueryError("an exclusion needs a word it must find beside it", column=1)
+        if isinstance(node, (Near, EntityRef)):  # pragma: no cover - refused before parsing
+            raise QueryError("NEAR and @entity are for watchlist rules", column=1)
+        raise AssertionError(node)  # pragma: no cover
+
+    def negated(self, node: Not) -> tuple[str, str]:
+        saved = (set(self.keys), set(self.prefixes), set(self.parts))
+        rendered = self.node(node.operand)
+        self.keys, self.prefixes, self.parts = saved  # an excluded word is never marked
+        return rendered
+
+    def word(self, word: Word) -> tuple[str, str]:
+        pieces = [p for p in TOKEN.findall(word.text) if len(p) <= MAX_TOKEN]
+        if not pieces:
+            raise QueryError(f"{word.text!r} has no letters or digits to search for", column=1)
+        if len(pieces) > 1:  # "foo_bar": the index holds two words
+            return self.phrase(Phrase(tuple(Word(p, prefix=word.prefix and i == len(pieces) - 1, exact=True)
+                                             for i, p in enumerate(pieces))))
+        key = root(pieces[0])
+        if word.prefix:
+            self.prefixes.add(key)
+            return f'{{search_title search_body}} : "{key}"*', f"'{key}':*AB"
+        if word.exact:
+            self.keys.add(key)
+            return f'{{search_title search_body}} : "{key}"', f"'{key}':AB"
+        self.keys.add(key)
+        self.parts.add(key)
+        if len(key) >= COMPOUND_MIN:
+            # The start of a compound ("gezichtsherkenn" in "gezichtsherkenningssoftware") or a listed part.
+            self.prefixes.add(key)
+            return (f'({{search_title search_body}} : "{key}"* OR search_parts : "{key}")',
+                    f"('{key}':*AB | '{key}':C)")
+        return f'"{key}"', f"'{key}'"
+
+    def phrase(self, phrase: Phrase) -> tuple[str, str]:
+        keys: list[str] = []
+        prefix_last = False
+        for i, w in enumerate(phrase.words):
+            pieces = [p for p in TOKEN.findall(w.text) if len(p) <= MAX_TOKEN]
+            for j, piece in enumerate(pieces):
+                keys.append(root(piece))
+                prefix_last = w.prefix and i == len(phrase.words) - 1 and j == len(pieces) - 1
+        if not keys:
+            raise QueryError("a phrase without letters or digits", column=1)
+        if len(keys) == 1:
+            return self.word(Word(keys[0], prefix=prefix_last, exact=True))
+        self.keys.update(keys[:-1] if prefix_last else keys)
+        if prefix_last:
+            self.prefixes.add(keys[-1])
+        star = "*" if prefix_last else ""
+        fts = f'{{search_title search_body}} : "{" ".join(keys)}"{star}'
+        tail = lambda weight: ":*" + weight if prefix_last else ":" + weight  # noqa: E731
+        per_field = [
+            " <-> ".join(f"'{k}'" + (tail(w) if n == len(keys) - 1 else f":{w}") for n, k in enumerate(keys))
+            for w in ("A", "B")
+        ]
+        return fts, "((" + ") | (".join(per_field) + "))"
+
+
+# --- Searching ---------------------------------------------------------------------------------
+
+
+def search(
+    engine: Engine,
+    query: str | None = None,
+    filters: Filters | None = None,
+    *,
+    sort: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchResults:
+    """Documents matching ``query`` (None or blank: all) and ``filters``, one page of them.
+
+    ``sort``: "relevance" (default with a query: best first, title words counting most), "newest"
+    (default without one) or "oldest". Each hit carries a snippet with the found words marked.
+
+    Raises:
+        QueryError: a malformed query or filter, with a message fit for the user.
+    """
+    compiled = compile_query(query) if query and query.strip() else None
+    sort = sort or ("relevance" if compiled else "newest")
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r} (known: {', '.join(SORTS)})")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise QueryError(f"the offset must be 0 to {MAX_OFFSET}")
+    limit = max(1, min(limit, 1000))
+    statement = _select(engine, compiled, filters or Filters(), sort).limit(limit + 1).offset(offset)
+    with Session(engine) as session:
+        rows = session.execute(statement).all()
+        hits = rows[:limit]
+        ids = [row.Document.id for row in hits]
+        rules = _positive_rules(session, ids)
+    highlight = compiled.highlight if compiled else Highlight()
+    return SearchResults(
+        hits=[_hit(row.Document, row.source, rules.get(row.Document.id, ()), highlight) for row in hits],
+        has_more=len(rows) > limit,
+        query=compiled,
+        offset=offset,
+        limit=limit,
+    )
+
+
+def _select(engine: Engine, compiled: CompiledQuery | None, filters: Filters, sort: str) -> Select:
+    statement = select(Document, Source.name.label("source")).join(Source, Source.id == Document.source_id)
+    order_newest = (Document.dated_at.desc(), Document.id.desc())
+    order = {"newest": order_newest, "oldest": (Document.dated_at.asc(), Document.id.asc())}
+    conditions = _conditions(filters)
+    if compiled is None:
+        return statement.where(*conditions).order_by(*order.get(sort, order_newest))
+    if engine.dialect.name == "sqlite":
+        fts = table(FTS_TABLE, column("rowid"))
+        found = (
+            select(Document.id.label("id"),
+                   literal_column(f"bm25({FTS_TABLE}, {_TITLE_W}, {_TEXT_W}, {_PARTS_W})").label("score"))
+            .select_from(fts)
+            .join(Document, Document.id == fts.c.rowid)
+            .join(Source, Source.id == Document.source_id)
+            .where(text(f"{FTS_TABLE} MATCH :fts5"), *conditions)
+        )
+    else:
+        tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), compiled.tsquery)
+        tsv = literal_column(f"documents.{PG_COLUMN}")
+        found = (
+            select(Document.id.label("id"),
+                   (-func.ts_rank(literal_column("'{0.05, 0.125, 0.25, 1.0}'::real[]"), tsv, tsquery)).label("score"))
+            .join(Source, Source.id == Document.source_id)
+            .where(tsv.op("@@")(tsquery), *conditions)
+        )
+    if sort == "relevance":
+        # Ranked among the newest RANK_WINDOW matches that pass the filters, so that a query matching half
+        # the archive costs no more than one matching RANK_WINDOW documents.
+        found = found.order_by(Document.id.desc()).limit(RANK_WINDOW)
+    hits = found.subquery("hits")
+    statement = statement.join(hits, hits.c.id == Document.id)
+    if engine.dialect.name == "sqlite":
+        statement = statement.params(fts5=compiled.fts5)
+    if sort == "relevance":
+        return statement.order_by(hits.c.score, *order_newest)  # lower is better on both
+    return statement.order_by(*order[sort])
+
+
+def _conditions(filters: Filters) -> list:
+    conditions = []
+    if filters.kinds:
+        kinds = {k for name in filters.kinds for k in KIND_GROUPS.get(name, (name,))}
+        conditions.append(Document.kind.in_(sorted(kinds)))
+    if filters.sources:
+        conditions.append(Source.name.in_(filters.sources))
+    for entity in filters.entities:
+        conditions.append(
+            exists().where(EntityMention.document_id == Document.id, EntityMention.entity == entity)
+        )
+    if filters.watchlists:
+        padded = literal_column("' '") + Document.watchlists + literal_column("' '")
+        conditions.append(or_(*[padded.like(f"% {_escape_like(w)} %", escape="\\") for w in filters.watchlists]))
+    if filters.labels:
+        conditions.append(Document.label.in_(filters.labels))
+    if filters.min_relevance is not None:
+        conditions.append(Document.relevance >= filters.min_relevance)
+    if filters.since:
+        conditions.append(Document.dated_at >= _day_start(filters.since))
+    if filters.until:
+        conditions.append(Document.dated_at < _day_start(filters.until + timedelta(days=1)))
+    return [and_(*conditions)] if conditions else []
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), AMSTERDAM).astimezone(UTC)
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _positive_rules(session: Session, ids: Sequence[int | None]) -> dict[int, tuple[str, ...]]:
+    found: dict[int, list[str]] = {}
+    if ids:
+        rows = session.execute(
+            select(Match.document_id, Match.term).where(Match.document_id.in_(ids), Match.weight > 0).order_by(Match.id)
+        ).all()
+        for document_id, term in rows:
+            if term not in found.setdefault(document_id, []):
+                found[document_id].append(term)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _hit(doc: Document, source: str, rules: tuple[str, ...], highlight: Highlight) -> SearchHit:
+    assert doc.id is not None
+    return SearchHit(
+        id=doc.id, url=doc.url, title=doc.title, kind=doc.kind, source=source, published=doc.published_at,
+        fetched=doc.fetched_at, label=doc.label, relevance=doc.relevance, tags=tuple(doc.tags.split()),
+        version=doc.version, updated=doc.updated_at, raw_sha256=doc.raw_sha256, matches=rules,
+        title_segments=mark(doc.title, highlight), snippet=snippet(doc.text, highlight),
+    )
+
+
+def mark(value: str, highlight: Highlight) -> tuple[Segment, ...]:
+    """A whole text cut into segments, the words the query found marked."""
+    return _segments(value, 0, len(value), highlight)
+
+
+def snippet(value: str, highlight: Highlight, words: int = _SNIPPET_WORDS) -> tuple[Segment, ...]:
+    """The stretch of about ``words`` words of a text with the most found words, marked; "…" where cut."""
+    tokens = tokenize([("text", value)])
+    if not tokens:
+        return ()
+    hits = [i for i, t in enumerate(tokens) if highlight and highlight.marks(t.original)] if highlight else []
+    start_token = 0
+    if hits:
+        best, best_count, j = hits[0], 0, 0
+        for i, h in enumerate(hits):
+            while hits[j] < h - words + 1:
+                j += 1
+            if i - j + 1 > best_count:
+                best, best_count = hits[j], i - j + 1
+        start_token = max(0, best - 4)
+    end_token = min(len(tokens), start_token + words) - 1
+    start = tokens[start_token].start
+    end = len(value) if end_token == len(tokens) - 1 else tokens[end_token].end
+    segments = list(_segments(value, start, end, highlight))
+    if start_token > 0:
+        segments.insert(0, ("… ", False))
+    if end_token < len(tokens) - 1:
+        segments.append((" …", False))
+    return tuple(segments)
+
+
+def _segments(value: str, start: int, end: int, highlight: Highlight) -> tuple[Segment, ...]:
+    piece = value[start:end]
+    if not highlight:
+        return ((_squash(piece), False),) if piece.strip() else ()
+    out: list[Segment] = []
+    pos = 0
+    for t in tokenize([("text", piece)]):
+        if highlight.marks(t.original):
+            if t.start > pos:
+                out.append((_squash(piece[pos : t.start]), False))
+            out.append((t.original, True))
+            pos = t.end
+    if pos < len(piece):
+        out.append((_squash(piece[pos:]), False))
+    return tuple(s for s in out if s[0])
+
+
+def _squash(value: str) -> str:
+    return re.sub(r"\s+", " ", value)
+
+
+# --- Export ------------------------------------------------------------------------------------
+
+
+def iter_documents(
+    engine: Engine, query: str | None = None, filters: Filters | None = None, *, sort: str = "newest",
+    batch: int = 500,
+) -> Iterator[ExportRecord]:
+    """Every document matching, streamed in batches (an archive of millions is never held in memory).
+
+    With a query and sort "relevance", ranking is over the RANK_WINDOW newest matches, as in search;
+    export's default is "newest", which is complete.
+    """
+    compiled = compile_query(query) if query and query.strip() else None
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r} (known: {', '.join(SORTS)})")
+    statement = _select(engine, compiled, filters or Filters(), sort).execution_options(yield_per=batch)
+    with Session(engine) as session:
+        result = session.execute(statement)
+        for rows in result.partitions(batch):
+            ids = [row.Document.id for row in rows]
+            rules = _positive_rules(session, ids)
+            entities: dict[int, list[str]] = {}
+            for document_id, entity in session.execute(
+                select(EntityMention.document_id, EntityMention.entity)
+                .where(EntityMention.document_id.in_(ids))
+                .order_by(EntityMention.document_id, EntityMention.count.desc(), EntityMention.id)
+            ):
+                entities.setdefault(document_id, []).append(entity)
+            for row in rows:
+                doc = row.Document
+                assert doc.id is not None
+                yield ExportRecord(
+                    id=doc.id, url=doc.url, title=doc.title, kind=doc.kind, source=row.source,
+                    published=doc.published_at, fetched=doc.fetched_at, updated=doc.updated_at, version=doc.version,
+                    author=doc.author, language=doc.language, label=doc.label, relevance=doc.relevance,
+                    tags=tuple(doc.tags.split()), watchlists=tuple(doc.watchlists.split()),
+                    content_hash=doc.content_hash, raw_sha256=doc.raw_sha256, raw_size=doc.raw_size, text=doc.text,
+                    matches=rules.get(doc.id, ()), entities=tuple(entities.get(doc.id, ())),
+                )
+            session.expunge_all()
