@@ -254,46 +254,155 @@ def status(app: App, as_json: bool) -> None:
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render(report))
 
 
+def search_filters(func: F) -> F:
+    """The filters `search` and `export` share."""
+    from storage.search import KINDS, LABELS, SORTS
+
+    options = [
+        click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
+                     help="Only this source kind (news, ap, kamervragen) or document kind; repeat for several."),
+        click.option("--source", "sources", multiple=True, metavar="NAME",
+                     help="Only documents of this source; repeat for several."),
+        click.option("--entity", "entities", multiple=True, metavar="ID",
+                     help="Only documents naming this entity (gazetteer id, or e.g. case:2024Z16676); repeat: all of them."),
+        click.option("--watchlist", "watchlists", multiple=True, metavar="NAME",
+                     help="Only documents that reached this watchlist; repeat for several."),
+        click.option("--label", "labels", multiple=True, type=click.Choice(LABELS),
+                     help="Only documents with this label; repeat for several."),
+        click.option("--min-relevance", type=click.FloatRange(min=0), metavar="X",
+                     help="Only documents with relevance X or more (1.0 and up is core)."),
+        click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
+                     help="Only documents dated on or after DATE (YYYY-MM-DD, Europe/Amsterdam)."),
+        click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="DATE",
+                     help="Only documents dated on or before DATE (YYYY-MM-DD)."),
+        click.option("--sort", type=click.Choice(SORTS),
+                     help="relevance (the default with a query), newest (the default without) or oldest."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _filters(kinds: tuple[str, ...], sources: tuple[str, ...], entities: tuple[str, ...], watchlists: tuple[str, ...],
+             labels: tuple[str, ...], min_relevance: float | None, since: datetime | None,
+             until: datetime | None) -> Any:
+    from storage.search import Filters
+
+    return Filters(kinds=kinds, sources=sources, entities=entities, watchlists=watchlists, labels=labels,
+                   min_relevance=min_relevance, since=since.date() if since else None,
+                   until=until.date() if until else None)
+
+
 @cli.command()
-@click.argument("query")
+@click.argument("query", required=False, default="")
+@search_filters
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per result and line.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header line.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="At most this many results.")
 @click.pass_obj
 @user_errors
-def search(app: App, query: str, as_json: bool, limit: int) -> None:
-    """Search stored documents for every word and "quoted phrase" of QUERY (case and accents ignored).
+def search(app: App, query: str, as_json: bool, as_csv: bool, limit: int, sort: str | None, **filters: Any) -> None:
+    """Search the archive: words (and their inflections and compounds), "phrases", OR, -exclusion, prefix*,
+    narrowed by filters; best match first (or --sort newest). Without QUERY, every document the filters let through.
 
-    Example: waakhond search '"Clearview AI" boete'
+    Example: waakhond search '"Clearview AI" boete OR dwangsom' --kind news --since 2026-01-01
     """
-    hits = repository.search(app.engine, query, limit=limit)
-    for hit in hits:
-        if as_json:
-            click.echo(
-                json.dumps(
-                    {
-                        "url": hit.url,
-                        "title": hit.title,
-                        "kind": hit.kind,
-                        "source": hit.source,
-                        "published": _iso(hit.published),
-                        "fetched": _iso(hit.fetched),
-                        "matches": list(hit.matches),
-                        "label": hit.label,
-                        "relevance": hit.relevance,
-                        "tags": list(hit.tags),
-                        "version": hit.version,
-                        "updated": _iso(hit.updated),
-                    },
-                    ensure_ascii=False,
-                )
-            )
-        else:
-            when = (hit.published or hit.fetched).astimezone(AMSTERDAM).strftime("%Y-%m-%d")
-            edited = f" (bijgewerkt, versie {hit.version})" if hit.version > 1 else ""
-            why = f"{hit.label} {hit.relevance:.1f}" + (f": {', '.join(hit.matches)}" if hit.matches else "")
-            click.echo(f"{when}  {hit.source:16} {hit.title}{edited}\n            {hit.url}\n            {why}")
-    if not hits and not as_json:
+    from storage.search import search as run_search
+    from waakhond import feeds
+
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
+    results = run_search(app.engine, query, _filters(**filters), sort=sort, limit=limit)
+    records = (feeds.hit_record(hit) for hit in results.hits)
+    if as_json:
+        for line in feeds.json_lines(records):
+            click.echo(line, nl=False)
+        return
+    if as_csv:
+        fields = ("id", "url", "title", "kind", "source", "published", "fetched", "label", "relevance", "tags",
+                  "matches", "version", "updated", "raw_sha256", "snippet")
+        for line in feeds.csv_rows(records, fields):
+            click.echo(line, nl=False)
+        return
+    for hit in results.hits:
+        when = hit.dated.astimezone(AMSTERDAM).strftime("%Y-%m-%d")
+        edited = f" (bijgewerkt, versie {hit.version})" if hit.version > 1 else ""
+        why = f"{hit.label} {hit.relevance:.1f}" + (f": {', '.join(hit.matches)}" if hit.matches else "")
+        click.echo(f"{when}  {hit.source:16} {hit.title}{edited}\n            {hit.url}\n            {why}")
+        if hit.snippet:
+            click.echo(f"            {hit.snippet_text()}")
+    if not results.hits:
         click.echo("no documents found", err=True)
+    elif results.has_more:
+        click.echo(f"more than {limit} found; narrow the search or raise --limit", err=True)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "atom"]), default="json", show_default=True,
+              help="csv (a header line, one row per document), json (one object per line) or atom (an Atom feed).")
+@click.option("--query", default="", metavar="QUERY", help="Only documents matching QUERY (search syntax).")
+@search_filters
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8", lazy=True), default="-", metavar="FILE",
+              help="Write to FILE instead of standard output.")
+@click.pass_obj
+@user_errors
+def export(app: App, fmt: str, query: str, sort: str | None, output: Any, **filters: Any) -> None:
+    """Export the archive, or the selection the query and filters make, with full text, metadata, matches,
+    entities and hashes. Streams: an archive of millions of documents is never held in memory.
+
+    Example: waakhond export --format csv --kind kamervragen --since 2026-01-01 -o kamervragen.csv
+    """
+    from storage.search import iter_documents
+    from waakhond import feeds
+
+    documents = iter_documents(app.engine, query, _filters(**filters), sort=sort or "newest")
+    records = (feeds.export_record(doc) for doc in documents)
+    if fmt == "json":
+        chunks = feeds.json_lines(records)
+    elif fmt == "csv":
+        chunks = feeds.csv_rows(records)
+    else:
+        chunks = feeds.atom("Waakhond export" + (f": {query}" if query else ""), "urn:waakhond:export", None, None,
+                            (feeds.document_entry(r, full_text=True) for r in records))
+    for chunk in chunks:
+        output.write(chunk)
+    output.flush()
+
+
+@cli.command()
+@click.pass_obj
+@user_errors
+def reindex(app: App) -> None:
+    """Rebuild the full-text index from the stored titles and texts (after an upgrade that changes stemming or
+    pipeline/compounds.txt, or when the index is suspected damaged). Document ids and permalinks stay."""
+    from storage import fulltext
+
+    if sys.stderr.isatty():
+        with click.progressbar(length=max(repository.document_count(app.engine), 1), label="reindex",
+                               file=sys.stderr, show_pos=True) as bar:
+            done = fulltext.rebuild(app.engine, progress=bar.update)
+    else:
+        done = fulltext.rebuild(app.engine)
+    fulltext.integrity_check(app.engine)
+    click.echo(f"{done} documents indexed")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but localhost exposes the archive to the network.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0: any free one).")
+@click.pass_obj
+@user_errors
+def web(app: App, host: str, port: int) -> None:
+    """Serve the searchable timeline (read-only, no JavaScript) in the browser until Ctrl-C.
+
+    Example: waakhond web --port 8080, then open http://127.0.0.1:8080/
+    """
+    from waakhond.web import serve
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: anyone who can reach it can read the archive", err=True)
+    serve(app.engine, host, port, announce=lambda url: click.echo(f"waakhond web: {url}", err=True))
 
 
 @cli.command("kamervragen")
