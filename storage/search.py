@@ -518,4 +518,3 @@ def iter_documents(
                     content_hash=doc.content_hash, raw_sha256=doc.raw_sha256, raw_size=doc.raw_size, text=doc.text,
                     matches=rules.get(doc.id, ()), entities=tuple(entities.get(doc.id, ())),
                 )
-            session.expunge_all()

@@ -29,8 +29,9 @@ def run_migrations_online() -> None:
                 # Two processes starting at once must not both create the tables.
                 connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
             context.run_migrations()
-            # A later migration that re-creates `documents` (SQLite batch mode) loses the FTS triggers.
-            fulltext.ensure(connection)
+        # A later migration that re-creates `documents` (SQLite batch mode) loses the FTS triggers.
+        fulltext.ensure(connection)
+        connection.commit()
 
 
 if context.is_offline_mode():

@@ -92,19 +92,32 @@ def fill_archive(engine: Engine) -> dict[str, int]:
                   NOW - timedelta(days=2))
     repo.store_document(engine, source_ids["krant"], _doc(edited, NOW - timedelta(days=1)),
                         classifier.classify(edited.title, edited.text), [])
+    for key, record in kamervraag_records(classifier, start=len(ids)):
+        kv.store_kamervraag(engine, source_ids["tweede-kamer"], "tweede-kamer", record, lambda _w, _l: [],
+                            cursor=None, alert_after=None, now=NOW)
+        assert record.document is not None
+        ids[key] = _document_id(engine, record.document.url)
+    return ids
+
+
+def kamervraag_records(
+    classifier: Classifier, start: int = 10, subject: str = "het vaker inzetten van gezichtsherkenning door de politie",
+    modified: str = "",
+) -> list[tuple[str, kv.KamervraagRecord]]:
+    """The case's question and answer as the Tweede Kamer sync would store them; ``modified`` marks a correction."""
     case = kv.CaseRecord(
-        zaak_id="c0ffee00-0000-4000-8000-000000000001", number=CASE,
-        subject="het vaker inzetten van gezichtsherkenning door de politie", vergaderjaar="2026-2027",
+        zaak_id="c0ffee00-0000-4000-8000-000000000001", number=CASE, subject=subject, vergaderjaar="2026-2027",
         submitted_at=NOW - timedelta(days=5),
         actors=(kv.Actor("Indiener", "Jansen", "GroenLinks-PvdA", "Tweede Kamerlid"),
                 kv.Actor("Gericht aan", "Van Weel", None, "minister van Justitie en Veiligheid")),
     )
-    for key, role, soort, kind, text, dated, answerer in (
+    records = []
+    for n, (key, role, soort, kind, text, dated, answerer) in enumerate((
         ("vraag", "question", "Schriftelijke vragen", "kamervraag", QUESTION_TEXT, NOW - timedelta(days=5), None),
         ("antwoord", "answer", "Antwoord schriftelijke vragen", "kamervraag-antwoord", ANSWER_TEXT,
          NOW - timedelta(days=1), "minister van Justitie en Veiligheid"),
-    ):
-        number = f"2026D{4100 + len(ids)}"
+    )):
+        number = f"2026D{4100 + start + n}"
         url = f"https://www.tweedekamer.nl/kamerstukken/kamervragen/detail?id={CASE}&did={number}"
         title = f"{soort}: {case.subject}"
         document = repo.NewDocument(
@@ -115,15 +128,12 @@ def fill_archive(engine: Engine) -> dict[str, int]:
         )
         pairs = ((1, "Bent u bekend met het bericht?", "Ja." if role == "answer" else None),
                  (2, "Hoeveel beelden zijn vergeleken?", "4213." if role == "answer" else None))
-        record = kv.KamervraagRecord(
-            tk_id=f"tk-{key}", api_modified=dated.isoformat(), role=role, soort=soort, number=number, dated_at=dated,
-            publication_id=None, text_source="publication", answerer=answerer, case=case, document=document,
-            pairs=pairs, classification=classifier.classify(f"{case.subject} {title}", text),
-        )
-        kv.store_kamervraag(engine, source_ids["tweede-kamer"], "tweede-kamer", record, lambda _w, _l: [],
-                            cursor=None, alert_after=None, now=NOW)
-        ids[key] = _document_id(engine, url)
-    return ids
+        records.append((key, kv.KamervraagRecord(
+            tk_id=f"tk-{key}", api_modified=dated.isoformat() + modified, role=role, soort=soort, number=number,
+            dated_at=dated, publication_id=None, text_source="publication", answerer=answerer, case=case,
+            document=document, pairs=pairs, classification=classifier.classify(f"{case.subject} {title}", text),
+        )))
+    return records
 
 
 def _doc(item: Item, fetched: datetime | None = None) -> repo.NewDocument:
