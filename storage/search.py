@@ -446,7 +446,7 @@ def snippet(value: str, highlight: Highlight, words: int = _SNIPPET_WORDS) -> tu
                 j += 1
             if i - j + 1 > best_count:
                 best, best_count = hits[j], i - j + 1
-        start_token = max(0, best - 4)
+        start_token = max(0, min(best - 4, len(tokens) - words))
     end_token = min(len(tokens), start_token + words) - 1
     start = tokens[start_token].start
     end = len(value) if end_token == len(tokens) - 1 else tokens[end_token].end

@@ -1,7 +1,8 @@
-"""The archive on both backends: atomic store with outbox, uniqueness, outbox leases, search."""
+"""The archive on both backends: atomic store with outbox, uniqueness, outbox leases (search: test_search.py)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage import repository as repo
-from storage.errors import QueryError
 from storage.models import Document, Match, OutboxEntry
 from tests.harness.verdicts import matched
 
@@ -41,6 +41,12 @@ def test_document_matches_and_outbox_commit_together(engine: Engine) -> None:
     assert result.stored and result.alerts_queued == 2
     assert counts(engine) == (1, 1, 2)
     assert repo.document_raw(engine, "https://dagblad.example/a") == b"<html>Tekst over gezichtsherkenning.</html>"
+    with Session(engine) as s:
+        doc = s.execute(select(Document)).scalar_one()
+    assert doc.raw_sha256 == hashlib.sha256(b"<html>Tekst over gezichtsherkenning.</html>").hexdigest()
+    # What the full-text index is built from: family keys in order, and the compound parts.
+    assert (doc.dated_at, doc.search_title, doc.search_body, doc.search_parts) == (
+        NOW, "polit gebruikt gezichtsherkenn", "tekst over gezichtsherkenn", "gezicht herkenn")
 
 
 def test_a_failing_store_leaves_nothing_behind(engine: Engine) -> None:
@@ -60,7 +66,7 @@ def test_the_database_refuses_a_second_copy_of_a_url(engine: Engine) -> None:
     assert counts(engine) == (1, 1, 1)
     with Session(engine) as s, pytest.raises(IntegrityError):  # enforced by the schema, not only by the code
         s.add(Document(source_id=sid, kind="news", url="https://dagblad.example/a", fetched_url="x", title="t",
-                       fetched_at=NOW, text="t", text_origin="article", content_hash="0", search_text="t", raw_size=0))
+                       fetched_at=NOW, text="t", text_origin="article", content_hash="0", raw_size=0, dated_at=NOW))
         s.commit()
     assert repo.known_urls(engine, ["https://dagblad.example/a", "https://dagblad.example/b"]) == {
         "https://dagblad.example/a": NOW
@@ -103,34 +109,6 @@ def test_retry_and_failure_states(engine: Engine) -> None:
     (retried,) = repo.claim_due_alerts(engine, now + timedelta(minutes=2), timedelta(minutes=5))
     assert retried.outbox_id == one.outbox_id
     assert repo.outbox_counts(engine) == {"sending": 1, "failed": 1}
-
-
-def test_search_words_phrases_accents_and_order(engine: Engine) -> None:
-    sid = repo.ensure_source(engine, "dagblad", "feed", "https://dagblad.example/rss")
-    repo.store_document(engine, sid, new_doc("https://d.example/1", "Boete voor Clearview AI", "De AP legt een boete op.",
-                                              NOW - timedelta(days=2)), MATCH, [])
-    repo.store_document(engine, sid, new_doc("https://d.example/2", "Café met camera", "Gezichtsherkenning in het café.",
-                                              NOW), MATCH, [])
-    doc3 = new_doc("https://d.example/3", "100% zeker", "Het weer wordt mooi.", None)
-    repo.store_document(engine, sid, repo.NewDocument(**{**doc3.__dict__, "fetched_at": NOW - timedelta(days=1)}), [], [])
-    assert [h.url for h in repo.search(engine, "cafe")] == ["https://d.example/2"]
-    assert [h.url for h in repo.search(engine, '"clearview ai" BOETE')] == ["https://d.example/1"]
-    assert [h.url for h in repo.search(engine, "gezichtsherkenning")] == ["https://d.example/2"]
-    assert [h.url for h in repo.search(engine, "100%")] == ["https://d.example/3"]
-    assert [h.url for h in repo.search(engine, "gezichts*")] == ["https://d.example/2"]
-    assert repo.search(engine, "gezichts") == []  # whole words only, so "AP" never hits "graanprijzen"
-    assert repo.search(engine, "ai boete") and repo.search(engine, '"ai boete"') == []
-    assert repo.search(engine, "_") == []
-    hits = repo.search(engine, "het")
-    assert [h.url for h in hits] == ["https://d.example/2", "https://d.example/3"]  # newest first
-    assert hits[0].matches == ("gezichtsherkenning",) and hits[0].source == "dagblad"
-    assert hits[0].published == NOW and hits[1].published is None
-
-
-@pytest.mark.parametrize("query", ["", "   ", '"open', '""', "%", "*", "-- ;"])
-def test_malformed_queries_are_clear_errors(engine: Engine, query: str) -> None:
-    with pytest.raises(QueryError):
-        repo.search(engine, query)
 
 
 def test_crawl_runs_and_source_statuses(engine: Engine) -> None:

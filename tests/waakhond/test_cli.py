@@ -106,17 +106,21 @@ def test_search_json_and_malformed_queries(env: dict[str, str], engine: Engine) 
     )
     result = invoke(["search", "--json", "boete"], env)
     (line,) = result.stdout.splitlines()
-    assert json.loads(line) == {
-        "url": "https://dagblad.example/a", "title": "Clearview krijgt boete", "kind": "news", "source": "dagblad",
-        "published": "2026-11-21T12:00:00+00:00", "fetched": "2026-11-21T12:00:00+00:00", "matches": ["Clearview"],
-        "label": "core", "relevance": 2.0, "tags": [], "version": 1, "updated": None,
+    record = json.loads(line)
+    assert record == {
+        "id": record["id"], "url": "https://dagblad.example/a", "title": "Clearview krijgt boete", "kind": "news",
+        "source": "dagblad", "published": "2026-11-21T12:00:00+00:00", "fetched": "2026-11-21T12:00:00+00:00",
+        "matches": ["Clearview"], "label": "core", "relevance": 2.0, "tags": [], "version": 1, "updated": None,
+        "raw_sha256": "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881",
+        "snippet": "De AP legt Clearview een [[boete]] op.",
     }
     table = invoke(["search", "boete"], env)
     assert "2026-11-21  dagblad" in table.stdout and "https://dagblad.example/a" in table.stdout
     assert "core 2.0: Clearview" in table.stdout  # why it matched
+    assert "De AP legt Clearview een [[boete]] op." in table.stdout
     assert "no documents found" in invoke(["search", "onbekendwoord"], env).stderr
     bad = CliRunner().invoke(cli, ["search", '"open'], env=env)
-    assert bad.exit_code == 1 and bad.stderr.strip() == 'Error: unbalanced quote in query; close every "phrase"'
+    assert bad.exit_code == 1 and bad.stderr.strip() == "Error: a quote is never closed (column 1)"
     assert CliRunner().invoke(cli, ["search", "x", "--limit", "0"], env=env).exit_code == 2
 
 
