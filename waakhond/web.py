@@ -38,7 +38,7 @@ class BadRequest(Exception):
 def create_app(engine: Engine) -> Flask:
     app = Flask(__name__)
     app.config.update(engine=engine)
-    app.jinja_env.filters.update(day=_day, moment=_moment, segments=_segments)
+    app.jinja_env.filters.update(day=_day, moment=_moment, segments=_segments, marked=_marked)
     app.jinja_env.globals.update(KINDS=KINDS, LABELS=LABELS, SORTS=SORTS, search_url=_search_url)
 
     @app.before_request
@@ -257,6 +257,12 @@ def _moment(value: datetime | None) -> str:
 def _segments(segments: Any) -> Markup:
     """Marked text: the found words in <mark>, everything escaped."""
     return Markup("").join(Markup("<mark>{}</mark>").format(piece) if hit else escape(piece) for piece, hit in segments)
+
+
+def _marked(snippet: str) -> Markup:
+    """A classifier snippet with its [[marked]] words in <mark>, everything escaped."""
+    pieces = re.split(r"\[\[(.*?)\]\]", snippet)
+    return _segments((piece, i % 2 == 1) for i, piece in enumerate(pieces) if piece)
 
 
 def _diff(old: str, new: str) -> tuple[Markup, Markup]:
