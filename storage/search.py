@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from typing import Any
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -28,7 +30,7 @@ from pipeline.folding import fold
 from pipeline.lexicon import COMPOUND_MIN
 from pipeline.query import And, EntityRef, Near, Node, Not, Or, Phrase, Word, parse_query
 from pipeline.stemming import root
-from pipeline.tokens import tokenize
+from pipeline.tokens import WORD
 from storage.errors import QueryError
 from storage.fulltext import FTS_TABLE, MAX_TOKEN, PG_COLUMN, TOKEN
 from storage.models import Document, EntityMention, Match, Source
@@ -49,6 +51,7 @@ MAX_OFFSET = 10_000
 # archive costs as much as one that matches this many; "newest"/"oldest" are always exact.
 RANK_WINDOW = 2_000
 _SNIPPET_WORDS = 32
+_SNIPPET_SCAN = 100_000  # characters: snippets come from the start of very long texts (PDF decisions)
 _TITLE_W, _TEXT_W, _PARTS_W = 4.0, 1.0, 0.5
 
 
@@ -321,11 +324,11 @@ def search(
     with Session(engine) as session:
         rows = session.execute(statement).all()
         hits = rows[:limit]
-        ids = [row.Document.id for row in hits]
+        ids = [row.id for row in hits]
         rules = _positive_rules(session, ids)
     highlight = compiled.highlight if compiled else Highlight()
     return SearchResults(
-        hits=[_hit(row.Document, row.source, rules.get(row.Document.id, ()), highlight) for row in hits],
+        hits=[_hit(row, rules.get(row.id, ()), highlight) for row in hits],
         has_more=len(rows) > limit,
         query=compiled,
         offset=offset,
@@ -333,8 +336,17 @@ def search(
     )
 
 
-def _select(engine: Engine, compiled: CompiledQuery | None, filters: Filters, sort: str) -> Select:
-    statement = select(Document, Source.name.label("source")).join(Source, Source.id == Document.source_id)
+_HIT_COLUMNS = (Document.id, Document.url, Document.title, Document.kind, Document.published_at, Document.fetched_at,
+                Document.label, Document.relevance, Document.tags, Document.version, Document.updated_at,
+                Document.raw_sha256, Document.text)
+_EXPORT_COLUMNS = (*_HIT_COLUMNS, Document.author, Document.language, Document.watchlists, Document.content_hash,
+                   Document.raw_size)
+
+
+def _select(engine: Engine, compiled: CompiledQuery | None, filters: Filters, sort: str,
+            columns: tuple[Any, ...] = _HIT_COLUMNS) -> Select:
+    """Only the columns a page needs: the stemmed search columns and raw bytes stay in the database."""
+    statement = select(*columns, Source.name.label("source")).join(Source, Source.id == Document.source_id)
     order_newest = (Document.dated_at.desc(), Document.id.desc())
     order = {"newest": order_newest, "oldest": (Document.dated_at.asc(), Document.id.asc())}
     conditions = _conditions(filters)
@@ -417,10 +429,9 @@ def _positive_rules(session: Session, ids: Sequence[int | None]) -> dict[int, tu
     return {k: tuple(v) for k, v in found.items()}
 
 
-def _hit(doc: Document, source: str, rules: tuple[str, ...], highlight: Highlight) -> SearchHit:
-    assert doc.id is not None
+def _hit(doc: Any, rules: tuple[str, ...], highlight: Highlight) -> SearchHit:
     return SearchHit(
-        id=doc.id, url=doc.url, title=doc.title, kind=doc.kind, source=source, published=doc.published_at,
+        id=doc.id, url=doc.url, title=doc.title, kind=doc.kind, source=doc.source, published=doc.published_at,
         fetched=doc.fetched_at, label=doc.label, relevance=doc.relevance, tags=tuple(doc.tags.split()),
         version=doc.version, updated=doc.updated_at, raw_sha256=doc.raw_sha256, matches=rules,
         title_segments=mark(doc.title, highlight), snippet=snippet(doc.text, highlight),
@@ -429,16 +440,18 @@ def _hit(doc: Document, source: str, rules: tuple[str, ...], highlight: Highligh
 
 def mark(value: str, highlight: Highlight) -> tuple[Segment, ...]:
     """A whole text cut into segments, the words the query found marked."""
-    return _segments(value, 0, len(value), highlight)
+    spans = [m.span() for m in WORD.finditer(value)]
+    return _segments(value, spans, 0, len(spans), highlight)
 
 
 def snippet(value: str, highlight: Highlight, words: int = _SNIPPET_WORDS) -> tuple[Segment, ...]:
     """The stretch of about ``words`` words of a text with the most found words, marked; "…" where cut."""
-    tokens = tokenize([("text", value)])
-    if not tokens:
+    scan = value[:_SNIPPET_SCAN]
+    spans = [m.span() for m in WORD.finditer(scan)]
+    if not spans:
         return ()
-    hits = [i for i, t in enumerate(tokens) if highlight and highlight.marks(t.original)] if highlight else []
-    start_token = 0
+    hits = [i for i, (s, e) in enumerate(spans) if _marks(highlight, scan[s:e])] if highlight else []
+    first = 0
     if hits:
         best, best_count, j = hits[0], 0, 0
         for i, h in enumerate(hits):
@@ -446,33 +459,39 @@ def snippet(value: str, highlight: Highlight, words: int = _SNIPPET_WORDS) -> tu
                 j += 1
             if i - j + 1 > best_count:
                 best, best_count = hits[j], i - j + 1
-        start_token = max(0, min(best - 4, len(tokens) - words))
-    end_token = min(len(tokens), start_token + words) - 1
-    start = tokens[start_token].start
-    end = len(value) if end_token == len(tokens) - 1 else tokens[end_token].end
-    segments = list(_segments(value, start, end, highlight))
-    if start_token > 0:
+        first = max(0, min(best - 4, len(spans) - words))
+    last = min(len(spans), first + words)
+    segments = list(_segments(scan, spans, first, last, highlight, whole=last == len(spans) and len(scan) == len(value)))
+    if first > 0:
         segments.insert(0, ("… ", False))
-    if end_token < len(tokens) - 1:
+    if last < len(spans) or len(scan) < len(value):
         segments.append((" …", False))
     return tuple(segments)
 
 
-def _segments(value: str, start: int, end: int, highlight: Highlight) -> tuple[Segment, ...]:
-    piece = value[start:end]
-    if not highlight:
-        return ((_squash(piece), False),) if piece.strip() else ()
+def _segments(value: str, spans: list[tuple[int, int]], first: int, last: int, highlight: Highlight,
+              whole: bool = True) -> tuple[Segment, ...]:
+    """Words first..last of a text as plain and marked pieces (white space squashed); to the text's end if whole."""
+    if first >= last:
+        return ()
+    start, end = spans[first][0], len(value) if whole else spans[last - 1][1]
     out: list[Segment] = []
-    pos = 0
-    for t in tokenize([("text", piece)]):
-        if highlight.marks(t.original):
-            if t.start > pos:
-                out.append((_squash(piece[pos : t.start]), False))
-            out.append((t.original, True))
-            pos = t.end
-    if pos < len(piece):
-        out.append((_squash(piece[pos:]), False))
-    return tuple(s for s in out if s[0])
+    pos = start
+    if highlight:
+        for s, e in spans[first:last]:
+            if _marks(highlight, value[s:e]):
+                if s > pos:
+                    out.append((_squash(value[pos:s]), False))
+                out.append((value[s:e], True))
+                pos = e
+    if pos < end:
+        out.append((_squash(value[pos:end]), False))
+    return tuple(piece for piece in out if piece[0])
+
+
+@lru_cache(maxsize=65536)
+def _marks(highlight: Highlight, word: str) -> bool:
+    return highlight.marks(word)
 
 
 def _squash(value: str) -> str:
@@ -494,11 +513,11 @@ def iter_documents(
     compiled = compile_query(query) if query and query.strip() else None
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r} (known: {', '.join(SORTS)})")
-    statement = _select(engine, compiled, filters or Filters(), sort).execution_options(yield_per=batch)
+    statement = _select(engine, compiled, filters or Filters(), sort, _EXPORT_COLUMNS).execution_options(yield_per=batch)
     with Session(engine) as session:
         result = session.execute(statement)
         for rows in result.partitions(batch):
-            ids = [row.Document.id for row in rows]
+            ids = [row.id for row in rows]
             rules = _positive_rules(session, ids)
             entities: dict[int, list[str]] = {}
             for document_id, entity in session.execute(
@@ -507,11 +526,9 @@ def iter_documents(
                 .order_by(EntityMention.document_id, EntityMention.count.desc(), EntityMention.id)
             ):
                 entities.setdefault(document_id, []).append(entity)
-            for row in rows:
-                doc = row.Document
-                assert doc.id is not None
+            for doc in rows:
                 yield ExportRecord(
-                    id=doc.id, url=doc.url, title=doc.title, kind=doc.kind, source=row.source,
+                    id=doc.id, url=doc.url, title=doc.title, kind=doc.kind, source=doc.source,
                     published=doc.published_at, fetched=doc.fetched_at, updated=doc.updated_at, version=doc.version,
                     author=doc.author, language=doc.language, label=doc.label, relevance=doc.relevance,
                     tags=tuple(doc.tags.split()), watchlists=tuple(doc.watchlists.split()),
