@@ -239,6 +239,7 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--repeat", type=int, default=10, help="timed runs of the query mix per archive (default 10)")
     parser.add_argument("--keep", metavar="DIR", help="build the SQLite archives in DIR and keep them")
+    parser.add_argument("--reuse", action="store_true", help="with --keep: measure archives already built there")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([2000, 10_000] if args.quick else
                                                                           [10_000, 100_000, 1_000_000])
@@ -256,12 +257,13 @@ def main() -> None:
                 args.no_postgres = True
                 continue
             path = workdir / f"search-{n}.db"
-            if backend == "sqlite":
+            reuse = backend == "sqlite" and args.reuse and path.exists()
+            if backend == "sqlite" and not reuse:
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
             engine = open_database(f"sqlite:///{path}" if backend == "sqlite" else pg[0])  # type: ignore[index]
             try:
-                built = build(engine, n)
+                built = 0.0 if reuse else build(engine, n)
                 fts, columns = index_bytes(engine)
                 figures = measure(engine, args.repeat)
             finally:

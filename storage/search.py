@@ -320,8 +320,9 @@ def search(
     if not 0 <= offset <= MAX_OFFSET:
         raise QueryError(f"the offset must be 0 to {MAX_OFFSET}")
     limit = max(1, min(limit, 1000))
-    statement = _select(engine, compiled, filters or Filters(), sort).limit(limit + 1).offset(offset)
     with Session(engine) as session:
+        broad = _broad(session, engine, compiled, sort)
+        statement = _select(engine, compiled, filters or Filters(), sort, limit=limit + 1, offset=offset, broad=broad)
         rows = session.execute(statement).all()
         hits = rows[:limit]
         ids = [row.id for row in hits]
@@ -344,44 +345,67 @@ _EXPORT_COLUMNS = (*_HIT_COLUMNS, Document.author, Document.language, Document.w
 
 
 def _select(engine: Engine, compiled: CompiledQuery | None, filters: Filters, sort: str,
-            columns: tuple[Any, ...] = _HIT_COLUMNS) -> Select:
-    """Only the columns a page needs: the stemmed search columns and raw bytes stay in the database."""
+            columns: tuple[Any, ...] = _HIT_COLUMNS, limit: int | None = None, offset: int = 0,
+            broad: bool = False) -> Select:
+    """The statement for one page (or, without limit, every hit) of a search.
+
+    Only the columns a page needs are read: the stemmed search columns and raw bytes stay in the database.
+    ``broad``: the query matches many documents (SQLite, sorted by date): walk the timeline index and
+    probe the full-text index per document, instead of sorting every match by date.
+    """
     statement = select(*columns, Source.name.label("source")).join(Source, Source.id == Document.source_id)
-    order_newest = (Document.dated_at.desc(), Document.id.desc())
-    order = {"newest": order_newest, "oldest": (Document.dated_at.asc(), Document.id.asc())}
+    by_date = {"newest": (Document.dated_at.desc(), Document.id.desc()),
+               "oldest": (Document.dated_at.asc(), Document.id.asc())}
     conditions = _conditions(filters)
+    page = (lambda st: st.limit(limit).offset(offset)) if limit is not None else (lambda st: st)  # noqa: E731
     if compiled is None:
-        return statement.where(*conditions).order_by(*order.get(sort, order_newest))
-    if engine.dialect.name == "sqlite":
+        return page(statement.where(*conditions).order_by(*by_date.get(sort, by_date["newest"])))
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
         fts = table(FTS_TABLE, column("rowid"))
-        found = (
-            select(Document.id.label("id"),
-                   literal_column(f"bm25({FTS_TABLE}, {_TITLE_W}, {_TEXT_W}, {_PARTS_W})").label("score"))
-            .select_from(fts)
-            .join(Document, Document.id == fts.c.rowid)
-            .join(Source, Source.id == Document.source_id)
-            .where(text(f"{FTS_TABLE} MATCH :fts5"), *conditions)
-        )
+        matched = text(f"{FTS_TABLE} MATCH :fts5").bindparams(fts5=compiled.fts5)
+        score = literal_column(f"bm25({FTS_TABLE}, {_TITLE_W}, {_TEXT_W}, {_PARTS_W})")  # lower is better
+        key = fts.c.rowid
+        found = select(key.label("id"), score.label("score")).select_from(fts).where(matched)
     else:
         tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), compiled.tsquery)
         tsv = literal_column(f"documents.{PG_COLUMN}")
-        found = (
-            select(Document.id.label("id"),
-                   (-func.ts_rank(literal_column("'{0.05, 0.125, 0.25, 1.0}'::real[]"), tsv, tsquery)).label("score"))
-            .join(Source, Source.id == Document.source_id)
-            .where(tsv.op("@@")(tsquery), *conditions)
-        )
-    if sort == "relevance":
-        # Ranked among the newest RANK_WINDOW matches that pass the filters, so that a query matching half
-        # the archive costs no more than one matching RANK_WINDOW documents.
-        found = found.order_by(Document.id.desc()).limit(RANK_WINDOW)
-    hits = found.subquery("hits")
-    statement = statement.join(hits, hits.c.id == Document.id)
-    if engine.dialect.name == "sqlite":
-        statement = statement.params(fts5=compiled.fts5)
-    if sort == "relevance":
-        return statement.order_by(hits.c.score, *order_newest)  # lower is better on both
-    return statement.order_by(*order[sort])
+        matched = tsv.op("@@")(tsquery)
+        score = -func.ts_rank(literal_column("'{0.05, 0.125, 0.25, 1.0}'::real[]"), tsv, tsquery)
+        key = Document.id
+        found = select(key.label("id"), score.label("score")).where(matched)
+    if sort != "relevance":
+        if sqlite and broad:
+            probe = select(literal_column("1")).select_from(fts).where(matched, fts.c.rowid == Document.id)
+            return page(statement.where(exists(probe), *conditions).order_by(*by_date[sort]))
+        if sqlite:
+            hits = found.subquery("hits")
+            statement = statement.join(hits, hits.c.id == Document.id)
+        else:
+            statement = statement.where(matched)
+        return page(statement.where(*conditions).order_by(*by_date[sort]))
+    if conditions:
+        found = found.join(Document, Document.id == key) if sqlite else found
+        found = found.join(Source, Source.id == Document.source_id).where(*conditions)
+    # Ranked among the newest RANK_WINDOW matches that pass the filters: a query matching half the archive
+    # costs no more than one matching RANK_WINDOW documents. FTS5 walks its doclists newest first and stops.
+    window = found.order_by(key.desc()).limit(RANK_WINDOW).subquery("window")
+    ranked = select(window.c.id, window.c.score).order_by(window.c.score, window.c.id.desc())
+    ranked = (ranked.limit(limit).offset(offset) if limit is not None else ranked).subquery("ranked")
+    return statement.join(ranked, ranked.c.id == Document.id).order_by(ranked.c.score, Document.id.desc())
+
+
+_BROAD = 1_000  # matches from which a date-sorted SQLite search walks the timeline instead
+
+
+def _broad(session: Session, engine: Engine, compiled: CompiledQuery | None, sort: str) -> bool:
+    if compiled is None or sort == "relevance" or engine.dialect.name != "sqlite":
+        return False
+    count = session.execute(
+        text(f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q LIMIT :n)"),
+        {"q": compiled.fts5, "n": _BROAD + 1},
+    ).scalar_one()
+    return count > _BROAD
 
 
 def _conditions(filters: Filters) -> list:
@@ -513,9 +537,10 @@ def iter_documents(
     compiled = compile_query(query) if query and query.strip() else None
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r} (known: {', '.join(SORTS)})")
-    statement = _select(engine, compiled, filters or Filters(), sort, _EXPORT_COLUMNS).execution_options(yield_per=batch)
     with Session(engine) as session:
-        result = session.execute(statement)
+        broad = _broad(session, engine, compiled, sort)
+        statement = _select(engine, compiled, filters or Filters(), sort, _EXPORT_COLUMNS, broad=broad)
+        result = session.execute(statement.execution_options(yield_per=batch))
         for rows in result.partitions(batch):
             ids = [row.id for row in rows]
             rules = _positive_rules(session, ids)

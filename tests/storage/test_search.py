@@ -330,3 +330,16 @@ def test_query_compilation_is_one_meaning_in_two_dialects() -> None:
                       '(({search_title search_body} : "dijk"*) NOT "storm"))')
     assert q.tsquery == "((('hog':A <-> 'waterstand':A) | ('hog':B <-> 'waterstand':B)) | ('dijk':*AB & !'storm'))"
     assert q.highlight.marks("Dijken") and q.highlight.marks("waterstanden") and not q.highlight.marks("storm")
+
+
+def test_broad_date_sorted_searches_walk_the_timeline_with_the_same_hits(
+    shared: tuple[Engine, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storage.search
+
+    engine, archive = shared
+    queries = ["gezichtsherkenning", "boete OR camera", "politie -beelden", '"de politie"', "beeld*"]
+    expected = {(q, sort): found(engine, archive, q, sort=sort) for q in queries for sort in ("newest", "oldest")}
+    monkeypatch.setattr(storage.search, "_BROAD", 0)  # every query counts as broad now
+    assert {(q, sort): found(engine, archive, q, sort=sort) for q in queries for sort in ("newest", "oldest")} == expected
+    assert any(expected.values())
