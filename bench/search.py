@@ -102,11 +102,16 @@ def words(rng: random.Random, n: int) -> Iterator[str]:
             yield rng.choice(WORDS)
 
 
+def _sentence(parts: Iterator[str]) -> str:
+    value = " ".join(parts)
+    return value[:1].upper() + value[1:]
+
+
 def documents(n: int, seed: int, source_ids: dict[str, int]) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     rng = random.Random(seed)
     for i in range(n):
-        title = " ".join(words(rng, rng.randint(5, 11))).capitalize()
-        body = ". ".join(" ".join(words(rng, rng.randint(8, 20))).capitalize() for _ in range(rng.randint(5, 10))) + "."
+        title = _sentence(words(rng, rng.randint(5, 11)))
+        body = ". ".join(_sentence(words(rng, rng.randint(8, 20))) for _ in range(rng.randint(5, 10))) + "."
         if rng.random() < 0.2:
             body += " Het gaat om gezichtsherkenning en biometrische gegevens."
         published = START + timedelta(seconds=rng.randint(0, SPAN_DAYS * 86400))

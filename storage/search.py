@@ -359,7 +359,9 @@ def _select(engine: Engine, compiled: CompiledQuery | None, filters: Filters, so
     conditions = _conditions(filters)
     page = (lambda st: st.limit(limit).offset(offset)) if limit is not None else (lambda st: st)  # noqa: E731
     if compiled is None:
-        return page(statement.where(*conditions).order_by(*by_date.get(sort, by_date["newest"])))
+        ids = select(Document.id).join(Source, Source.id == Document.source_id).where(*conditions)
+        chosen = page(ids.order_by(*by_date.get(sort, by_date["newest"]))).subquery("chosen")
+        return statement.join(chosen, chosen.c.id == Document.id).order_by(*by_date.get(sort, by_date["newest"]))
     sqlite = engine.dialect.name == "sqlite"
     if sqlite:
         fts = table(FTS_TABLE, column("rowid"))
@@ -375,15 +377,20 @@ def _select(engine: Engine, compiled: CompiledQuery | None, filters: Filters, so
         key = Document.id
         found = select(key.label("id"), score.label("score")).where(matched)
     if sort != "relevance":
+        # The page's ids first, from the narrow indexes; the wide rows are read for those ids only.
+        ids = select(Document.id).join(Source, Source.id == Document.source_id).where(*conditions)
         if sqlite and broad:
-            probe = select(literal_column("1")).select_from(fts).where(matched, fts.c.rowid == Document.id)
-            return page(statement.where(exists(probe), *conditions).order_by(*by_date[sort]))
-        if sqlite:
+            # Walk the timeline and look each id up in the set of matches (built once); "+ 0" keeps SQLite
+            # from driving the walk from that set instead.
+            matching = select(fts.c.rowid).select_from(fts).where(matched)
+            ids = ids.where((Document.id + 0).in_(matching))
+        elif sqlite:
             hits = found.subquery("hits")
-            statement = statement.join(hits, hits.c.id == Document.id)
+            ids = ids.join(hits, hits.c.id == Document.id)
         else:
-            statement = statement.where(matched)
-        return page(statement.where(*conditions).order_by(*by_date[sort]))
+            ids = ids.where(matched)
+        chosen = page(ids.order_by(*by_date[sort])).subquery("chosen")
+        return statement.join(chosen, chosen.c.id == Document.id).order_by(*by_date[sort])
     if conditions:
         found = found.join(Document, Document.id == key) if sqlite else found
         found = found.join(Source, Source.id == Document.source_id).where(*conditions)

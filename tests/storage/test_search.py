@@ -250,9 +250,10 @@ def test_export_streams_every_matching_document(shared: tuple[Engine, dict[str, 
     assert {r.id for r in iter_documents(engine, "boete", Filters(kinds=("news",)))} == {archive["clearview"]}
 
 
-def test_the_triggers_come_back_after_a_table_rebuild(engine: Engine, archive: dict[str, int]) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's batch migrations re-create tables; PostgreSQL alters them in place")
+def test_the_triggers_come_back_after_a_table_rebuild(tmp_path: Path) -> None:
+    # SQLite only: its batch migrations re-create tables (losing triggers); PostgreSQL alters them in place.
+    engine = open_database(f"sqlite:///{tmp_path / 'w.db'}")
+    fill_archive(engine)
     with engine.begin() as conn:
         for trigger in fulltext.TRIGGERS:
             conn.exec_driver_sql(f"DROP TRIGGER {trigger}")
@@ -265,6 +266,7 @@ def test_the_triggers_come_back_after_a_table_rebuild(engine: Engine, archive: d
         title="Nieuwe proef met irisscans", text="Op Schiphol.", text_origin="article", fetched_at=NOW,
         content_hash="1" * 64, raw=b"x", published_at=NOW), None, [])
     assert [h.title for h in search(engine, "irisscans").hits] == ["Nieuwe proef met irisscans"]
+    engine.dispose()
 
 
 def test_upgrading_indexes_and_hashes_the_archive(database_url: str) -> None:

@@ -40,7 +40,8 @@ def upgrade() -> None:
     conn.execute(sa.text("UPDATE documents SET dated_at = coalesce(published_at, fetched_at)"))
     with op.batch_alter_table("documents") as batch:
         batch.alter_column("dated_at", existing_type=UTCDateTime(), nullable=False)
-        batch.create_index("ix_documents_dated_at", ["dated_at"])
+    op.create_index("ix_documents_search_filter", "documents", ["id", "dated_at", "kind", "source_id", "label", "relevance"])
+    op.create_index("ix_documents_timeline", "documents", ["dated_at", "id", "kind", "source_id", "label", "relevance"])
     _backfill(conn, "documents", with_index=True)
     _backfill(conn, "document_versions", with_index=False)
     fulltext.create(conn)
@@ -86,8 +87,9 @@ def downgrade() -> None:
     for row_id, title, body in conn.execute(sa.text("SELECT id, title, text FROM documents")).all():
         conn.execute(sa.text("UPDATE documents SET search_text = :s WHERE id = :id"),
                      {"s": f" {' '.join(words(f'{title} {body}'))} ", "id": row_id})
+    op.drop_index("ix_documents_timeline", "documents")
+    op.drop_index("ix_documents_search_filter", "documents")
     with op.batch_alter_table("documents") as batch:
-        batch.drop_index("ix_documents_dated_at")
         batch.drop_column("dated_at")
         batch.drop_column("raw_sha256")
         for column in fulltext.COLUMNS:
