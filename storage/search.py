@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -146,30 +146,16 @@ class SearchResults:
 
 
 @dataclass(frozen=True)
-class ExportRecord:
-    """One document as `waakhond export` writes it."""
+class ExportRecord(SearchHit):
+    """One document as `waakhond export` writes it: a hit's fields (no snippet) and the rest of the record."""
 
-    id: int
-    url: str
-    title: str
-    kind: str
-    source: str
-    published: datetime | None
-    fetched: datetime
-    updated: datetime | None
-    version: int
-    author: str | None
-    language: str | None
-    label: str
-    relevance: float
-    tags: tuple[str, ...]
-    watchlists: tuple[str, ...]
-    content_hash: str
-    raw_sha256: str | None
-    raw_size: int
-    text: str
-    matches: tuple[str, ...] = ()
-    entities: tuple[str, ...] = field(default=())
+    author: str | None = None
+    language: str | None = None
+    watchlists: tuple[str, ...] = ()
+    content_hash: str = ""
+    raw_size: int = 0
+    text: str = ""
+    entities: tuple[str, ...] = ()
 
 
 # --- Query compilation -------------------------------------------------------------------------
@@ -561,9 +547,9 @@ def iter_documents(
             for doc in rows:
                 yield ExportRecord(
                     id=doc.id, url=doc.url, title=doc.title, kind=doc.kind, source=doc.source,
-                    published=doc.published_at, fetched=doc.fetched_at, updated=doc.updated_at, version=doc.version,
-                    author=doc.author, language=doc.language, label=doc.label, relevance=doc.relevance,
-                    tags=tuple(doc.tags.split()), watchlists=tuple(doc.watchlists.split()),
-                    content_hash=doc.content_hash, raw_sha256=doc.raw_sha256, raw_size=doc.raw_size, text=doc.text,
-                    matches=rules.get(doc.id, ()), entities=tuple(entities.get(doc.id, ())),
+                    published=doc.published_at, fetched=doc.fetched_at, label=doc.label, relevance=doc.relevance,
+                    tags=tuple(doc.tags.split()), version=doc.version, updated=doc.updated_at,
+                    raw_sha256=doc.raw_sha256, matches=rules.get(doc.id, ()), author=doc.author,
+                    language=doc.language, watchlists=tuple(doc.watchlists.split()), content_hash=doc.content_hash,
+                    raw_size=doc.raw_size, text=doc.text, entities=tuple(entities.get(doc.id, ())),
                 )

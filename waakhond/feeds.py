@@ -38,14 +38,12 @@ def hit_record(hit: SearchHit, permalink: str | None = None) -> dict[str, Any]:
 
 
 def export_record(doc: ExportRecord) -> dict[str, Any]:
-    return {
-        "id": doc.id, "url": doc.url, "title": doc.title, "kind": doc.kind, "source": doc.source,
-        "published": iso(doc.published), "fetched": iso(doc.fetched), "updated": iso(doc.updated),
-        "version": doc.version, "author": doc.author, "language": doc.language, "label": doc.label,
-        "relevance": doc.relevance, "tags": list(doc.tags), "watchlists": list(doc.watchlists),
-        "matches": list(doc.matches), "entities": list(doc.entities), "content_hash": doc.content_hash,
-        "raw_sha256": doc.raw_sha256, "raw_size": doc.raw_size, "text": doc.text,
-    }
+    """An exported document: a hit's keys (no snippet) and its full record."""
+    record = hit_record(doc)
+    del record["snippet"]
+    record.update(author=doc.author, language=doc.language, watchlists=list(doc.watchlists),
+                  entities=list(doc.entities), content_hash=doc.content_hash, raw_size=doc.raw_size, text=doc.text)
+    return record
 
 
 def json_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
