@@ -13,6 +13,7 @@ The query is parsed once (pipeline.query's grammar), its words turned into the i
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
@@ -27,12 +28,11 @@ from sqlalchemy.orm import Session
 from pipeline.decompound import parts as compound_parts
 from pipeline.errors import QuerySyntaxError
 from pipeline.folding import fold
-from pipeline.lexicon import COMPOUND_MIN
 from pipeline.query import And, EntityRef, Near, Node, Not, Or, Phrase, Word, parse_query
 from pipeline.stemming import root
 from pipeline.tokens import WORD
 from storage.errors import QueryError
-from storage.fulltext import FTS_TABLE, MAX_TOKEN, PG_COLUMN, TOKEN
+from storage.fulltext import COLUMNS, FTS_TABLE, MAX_TOKEN, PG_COLUMN, TOKEN
 from storage.models import Document, EntityMention, Match, Source
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -52,7 +52,8 @@ MAX_OFFSET = 10_000
 RANK_WINDOW = 2_000
 _SNIPPET_WORDS = 32
 _SNIPPET_SCAN = 100_000  # characters: snippets come from the start of very long texts (PDF decisions)
-_TITLE_W, _TEXT_W, _PARTS_W = 4.0, 1.0, 0.5
+_TITLE_W, _TEXT_W, _PARTS_W = 4.0, 1.0, 0.5  # what a title, text and compound-part occurrence weigh
+_K1, _B = 1.2, 0.75  # BM25's saturation and length normalisation
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,15 @@ class CompiledQuery:
     fts5: str  # an FTS5 MATCH expression
     tsquery: str  # input for PostgreSQL's to_tsquery('simple', ...)
     highlight: Highlight
+    terms: tuple[Term, ...] = ()
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word or phrase a query wants, as ranking looks for it in the space-separated search columns."""
+
+    needle: str  # " key " (a whole word), " key" (a prefix), " a b " (a phrase)
+    compounds: bool  # also counts when found among the compound parts
 
 
 Segment = tuple[str, bool]  # a piece of text, and whether it is a found word
@@ -177,7 +187,7 @@ def compile_query(query: str) -> CompiledQuery:
     compiler = _Compiler()
     fts5, tsquery = compiler.node(node)
     return CompiledQuery(query, fts5, tsquery, Highlight(frozenset(compiler.keys), tuple(sorted(compiler.prefixes)),
-                                                         frozenset(compiler.parts)))
+                                                         frozenset(compiler.parts)), tuple(compiler.terms))
 
 
 _OUTSIDE_QUOTES = re.compile(r'"[^"]*"?|(?P<near>\bNEAR(?:/\d+)?\b)|(?P<entity>(?<![\w@])@[\w-])')
@@ -200,6 +210,7 @@ class _Compiler:
         self.keys: set[str] = set()
         self.prefixes: set[str] = set()
         self.parts: set[str] = set()
+        self.terms: list[Term] = []  # what ranking counts: every word and phrase the query wants
 
     def node(self, node: Node) -> tuple[str, str]:
         if isinstance(node, Word):
@@ -226,9 +237,9 @@ class _Compiler:
         raise AssertionError(node)  # pragma: no cover
 
     def negated(self, node: Not) -> tuple[str, str]:
-        saved = (set(self.keys), set(self.prefixes), set(self.parts))
+        saved = (set(self.keys), set(self.prefixes), set(self.parts), list(self.terms))
         rendered = self.node(node.operand)
-        self.keys, self.prefixes, self.parts = saved  # an excluded word is never marked
+        self.keys, self.prefixes, self.parts, self.terms = saved  # an excluded word is never marked nor counted
         return rendered
 
     def word(self, word: Word) -> tuple[str, str]:
@@ -241,17 +252,15 @@ class _Compiler:
         key = root(pieces[0])
         if word.prefix:
             self.prefixes.add(key)
+            self.terms.append(Term(f" {key}", compounds=False))
             return f'{{search_title search_body}} : "{key}"*', f"'{key}':*AB"
-        if word.exact:
-            self.keys.add(key)
-            return f'{{search_title search_body}} : "{key}"', f"'{key}':AB"
         self.keys.add(key)
+        if word.exact:
+            self.terms.append(Term(f" {key} ", compounds=False))
+            return f'{{search_title search_body}} : "{key}"', f"'{key}':AB"
+        # The word, its inflections, and the compounds the index split it out of (storage.fulltext).
         self.parts.add(key)
-        if len(key) >= COMPOUND_MIN:
-            # The start of a compound ("gezichtsherkenn" in "gezichtsherkenningssoftware") or a listed part.
-            self.prefixes.add(key)
-            return (f'({{search_title search_body}} : "{key}"* OR search_parts : "{key}")',
-                    f"('{key}':*AB | '{key}':C)")
+        self.terms.append(Term(f" {key} ", compounds=True))
         return f'"{key}"', f"'{key}'"
 
     def phrase(self, phrase: Phrase) -> tuple[str, str]:
@@ -269,6 +278,7 @@ class _Compiler:
         self.keys.update(keys[:-1] if prefix_last else keys)
         if prefix_last:
             self.prefixes.add(keys[-1])
+        self.terms.append(Term(" " + " ".join(keys) + ("" if prefix_last else " "), compounds=False))
         star = "*" if prefix_last else ""
         fts = f'{{search_title search_body}} : "{" ".join(keys)}"{star}'
         tail = lambda weight: ":*" + weight if prefix_last else ":" + weight  # noqa: E731
@@ -309,7 +319,11 @@ def search(
     with Session(engine) as session:
         broad = _broad(session, engine, compiled, sort)
         statement = _select(engine, compiled, filters or Filters(), sort, limit=limit + 1, offset=offset, broad=broad)
-        rows = session.execute(statement).all()
+        if sort == "relevance" and compiled is not None:
+            ranked = rank(session.execute(statement).all(), compiled.terms)[offset : offset + limit + 1]
+            rows = _rows_by_id(session, ranked, _HIT_COLUMNS)
+        else:
+            rows = session.execute(statement).all()
         hits = rows[:limit]
         ids = [row.id for row in hits]
         rules = _positive_rules(session, ids)
@@ -352,40 +366,66 @@ def _select(engine: Engine, compiled: CompiledQuery | None, filters: Filters, so
     if sqlite:
         fts = table(FTS_TABLE, column("rowid"))
         matched = text(f"{FTS_TABLE} MATCH :fts5").bindparams(fts5=compiled.fts5)
-        score = literal_column(f"bm25({FTS_TABLE}, {_TITLE_W}, {_TEXT_W}, {_PARTS_W})")  # lower is better
-        key = fts.c.rowid
-        found = select(key.label("id"), score.label("score")).select_from(fts).where(matched)
     else:
         tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), compiled.tsquery)
-        tsv = literal_column(f"documents.{PG_COLUMN}")
-        matched = tsv.op("@@")(tsquery)
-        score = -func.ts_rank(literal_column("'{0.05, 0.125, 0.25, 1.0}'::real[]"), tsv, tsquery)
-        key = Document.id
-        found = select(key.label("id"), score.label("score")).where(matched)
-    if sort != "relevance":
-        # The page's ids first, from the narrow indexes; the wide rows are read for those ids only.
-        ids = select(Document.id).join(Source, Source.id == Document.source_id).where(*conditions)
-        if sqlite and broad:
-            # Walk the timeline and look each id up in the set of matches (built once); "+ 0" keeps SQLite
-            # from driving the walk from that set instead.
-            matching = select(fts.c.rowid).select_from(fts).where(matched)
-            ids = ids.where((Document.id + 0).in_(matching))
-        elif sqlite:
-            hits = found.subquery("hits")
-            ids = ids.join(hits, hits.c.id == Document.id)
-        else:
-            ids = ids.where(matched)
-        chosen = page(ids.order_by(*by_date[sort])).subquery("chosen")
-        return statement.join(chosen, chosen.c.id == Document.id).order_by(*by_date[sort])
-    if conditions:
-        found = found.join(Document, Document.id == key) if sqlite else found
-        found = found.join(Source, Source.id == Document.source_id).where(*conditions)
-    # Ranked among the newest RANK_WINDOW matches that pass the filters: a query matching half the archive
-    # costs no more than one matching RANK_WINDOW documents. FTS5 walks its doclists newest first and stops.
-    window = found.order_by(key.desc()).limit(RANK_WINDOW).subquery("window")
-    ranked = select(window.c.id, window.c.score).order_by(window.c.score, window.c.id.desc())
-    ranked = (ranked.limit(limit).offset(offset) if limit is not None else ranked).subquery("ranked")
-    return statement.join(ranked, ranked.c.id == Document.id).order_by(ranked.c.score, Document.id.desc())
+        matched = literal_column(f"documents.{PG_COLUMN}").op("@@")(tsquery)
+    # The ids first, from the narrow indexes (the full-text index, then the covering ones for the filters);
+    # the wide rows are read for the chosen ids only.
+    ids = select(Document.id).join(Source, Source.id == Document.source_id).where(*conditions)
+    if sqlite and broad:
+        # Walk the timeline and look each id up in the set of matches (built once); "+ 0" keeps SQLite from
+        # driving the walk from that set instead.
+        ids = ids.where((Document.id + 0).in_(select(fts.c.rowid).select_from(fts).where(matched)))
+    elif sqlite:
+        ids = ids.join(fts, fts.c.rowid == Document.id).where(matched)
+    else:
+        ids = ids.where(matched)
+    if sort == "relevance":
+        # A query matching half the archive costs no more than one matching RANK_WINDOW documents: the
+        # newest RANK_WINDOW matches that pass the filters are ranked (see rank()).
+        key = fts.c.rowid if sqlite else Document.id
+        window = ids.order_by(key.desc()).limit(RANK_WINDOW).subquery("window")
+        return select(Document.id, *(getattr(Document, c) for c in COLUMNS)).join(window, window.c.id == Document.id)
+    chosen = page(ids.order_by(*by_date[sort])).subquery("chosen")
+    return statement.join(chosen, chosen.c.id == Document.id).order_by(*by_date[sort])
+
+
+def rank(rows: Sequence[Any], terms: Sequence[Term]) -> list[int]:
+    """Ids of the window's rows, best first: BM25 over title, text and compound parts, with the document
+    frequencies of the window itself (the same on both backends, so the order is too); ties newest first."""
+    if not rows:
+        return []
+    fields = [(f" {r.search_title} ", f" {r.search_body} ", f" {r.search_parts} ") for r in rows]
+    lengths = [(t.count(" ") - 1, b.count(" ") - 1) for t, b, _ in fields]
+    average = [max(1.0, sum(n[i] for n in lengths) / len(rows)) for i in (0, 1)]
+    scores = [0.0] * len(rows)
+    for term in terms:
+        counts = [(t.count(term.needle), b.count(term.needle), term.compounds and term.needle in p)
+                  for t, b, p in fields]
+        df = sum(1 for c in counts if c[0] or c[1] or c[2])
+        if not df:
+            continue
+        idf = math.log(1 + (len(rows) - df + 0.5) / (df + 0.5))
+        for i, (in_title, in_body, in_parts) in enumerate(counts):
+            score = 0.0
+            for tf, length, avg, weight in ((in_title, lengths[i][0], average[0], _TITLE_W),
+                                            (in_body, lengths[i][1], average[1], _TEXT_W)):
+                if tf:
+                    score += weight * tf * (_K1 + 1) / (tf + _K1 * (1 - _B + _B * length / avg))
+            scores[i] += idf * (score + (_PARTS_W if in_parts else 0.0))
+    order = sorted(range(len(rows)), key=lambda i: (-scores[i], -rows[i].id))
+    return [rows[i].id for i in order]
+
+
+def _rows_by_id(session: Session, ids: list[int], columns: tuple[Any, ...]) -> list[Any]:
+    """The rows of these ids with their source, in the order given."""
+    if not ids:
+        return []
+    found = {r.id: r for r in session.execute(
+        select(*columns, Source.name.label("source")).join(Source, Source.id == Document.source_id)
+        .where(Document.id.in_(ids))
+    )}
+    return [found[i] for i in ids if i in found]
 
 
 _BROAD = 1_000  # matches from which a date-sorted SQLite search walks the timeline instead
@@ -533,8 +573,14 @@ def iter_documents(
     with Session(engine) as session:
         broad = _broad(session, engine, compiled, sort)
         statement = _select(engine, compiled, filters or Filters(), sort, _EXPORT_COLUMNS, broad=broad)
-        result = session.execute(statement.execution_options(yield_per=batch))
-        for rows in result.partitions(batch):
+        if sort == "relevance" and compiled is not None:
+            ranked = rank(session.execute(statement).all(), compiled.terms)
+            partitions: Iterator[Sequence[Any]] = (
+                _rows_by_id(session, ranked[i : i + batch], _EXPORT_COLUMNS) for i in range(0, len(ranked), batch)
+            )
+        else:
+            partitions = session.execute(statement.execution_options(yield_per=batch)).partitions(batch)
+        for rows in partitions:
             ids = [row.id for row in rows]
             rules = _positive_rules(session, ids)
             entities: dict[int, list[str]] = {}
