@@ -49,7 +49,7 @@ MAX_QUERY = 500  # characters
 MAX_OFFSET = 10_000
 # Ranking looks at this many matching documents at most (the newest), so a query that matches half the
 # archive costs as much as one that matches this many; "newest"/"oldest" are always exact.
-RANK_WINDOW = 2_000
+RANK_WINDOW = 1_000
 _SNIPPET_WORDS = 32
 _SNIPPET_SCAN = 100_000  # characters: snippets come from the start of very long texts (PDF decisions)
 _TITLE_W, _TEXT_W, _PARTS_W = 4.0, 1.0, 0.5  # what a title, text and compound-part occurrence weigh
