@@ -4,8 +4,8 @@ The query is parsed once (pipeline.query's grammar), its words turned into the i
 (storage.fulltext), and only the final SQL differs per backend: an FTS5 MATCH expression on SQLite, a
 ``tsquery`` on PostgreSQL. Query syntax:
 
-    word            the word and its inflections; from six letters up also compounds that start with
-                    it, and compounds that contain a word of pipeline/compounds.txt
+    word            the word and its inflections, and the compounds the index split it out of
+                    (the words of pipeline/compounds.txt, see pipeline.decompound)
     "a phrase"      these words in this order (inflections, not compounds)
     prefix*         words beginning with the prefix (judged on stems)
     a OR b          either;  a b / a AND b: both;  -word / NOT word: without it;  ( ... ) groups
@@ -47,8 +47,8 @@ KINDS = tuple(KIND_GROUPS) + tuple(k for kinds in KIND_GROUPS.values() for k in 
 LABELS = ("core", "adjacent", "unrelated")
 MAX_QUERY = 500  # characters
 MAX_OFFSET = 10_000
-# Ranking looks at this many matching documents at most (the newest), so a query that matches half the
-# archive costs as much as one that matches this many; "newest"/"oldest" are always exact.
+# Ranking looks at this many matching documents at most (the newest that pass the filters), so a query that
+# matches half the archive costs as much as one that matches this many; "newest"/"oldest" are always exact.
 RANK_WINDOW = 1_000
 _SNIPPET_WORDS = 32
 _SNIPPET_SCAN = 100_000  # characters: snippets come from the start of very long texts (PDF decisions)
@@ -303,7 +303,8 @@ def search(
 ) -> SearchResults:
     """Documents matching ``query`` (None or blank: all) and ``filters``, one page of them.
 
-    ``sort``: "relevance" (default with a query: best first, title words counting most), "newest"
+    ``sort``: "relevance" (default with a query: best first by BM25 over the newest RANK_WINDOW matches,
+    title words counting most; see rank()), "newest"
     (default without one) or "oldest". Each hit carries a snippet with the found words marked.
 
     Raises:
@@ -350,8 +351,9 @@ def _select(engine: Engine, compiled: CompiledQuery | None, filters: Filters, so
     """The statement for one page (or, without limit, every hit) of a search.
 
     Only the columns a page needs are read: the stemmed search columns and raw bytes stay in the database.
-    ``broad``: the query matches many documents (SQLite, sorted by date): walk the timeline index and
-    probe the full-text index per document, instead of sorting every match by date.
+    ``broad``: the query matches many documents (SQLite, sorted by date): walk the timeline index and look
+    each id up in the set of matches, instead of sorting every match by date. With sort "relevance" the
+    statement gives the ranking window (ids and search columns) for rank().
     """
     statement = select(*columns, Source.name.label("source")).join(Source, Source.id == Document.source_id)
     by_date = {"newest": (Document.dated_at.desc(), Document.id.desc()),
