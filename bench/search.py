@@ -217,6 +217,26 @@ def measure(engine: Engine, repeat: int) -> dict[str, Any]:
     }
 
 
+def export_figures(url: str) -> tuple[int, float, float, float]:
+    """(documents, seconds, peak RSS MiB before, after) for streaming a whole archive as JSON lines."""
+    import resource
+
+    from storage.search import iter_documents
+    from waakhond import feeds
+
+    engine = open_database(url)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    count = 0
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        for line in feeds.json_lines(feeds.export_record(d) for d in iter_documents(engine)):
+            sink.write(line)
+            count += 1
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return count, seconds, before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def pg_database() -> tuple[str, str] | None:
     try:
         import psycopg
@@ -245,6 +265,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10, help="timed runs of the query mix per archive (default 10)")
     parser.add_argument("--keep", metavar="DIR", help="build the SQLite archives in DIR and keep them")
     parser.add_argument("--reuse", action="store_true", help="with --keep: measure archives already built there")
+    parser.add_argument("--export", action="store_true",
+                        help="also stream the largest SQLite archive through `export --format json` (time, peak RSS)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([2000, 10_000] if args.quick else
                                                                           [10_000, 100_000, 1_000_000])
@@ -278,11 +300,17 @@ def main() -> None:
                 elif not args.keep:
                     for suffix in ("", "-wal", "-shm"):
                         Path(f"{path}{suffix}").unlink(missing_ok=True)
+            if args.export and backend == "sqlite" and n == max(sizes):
+                figures["export"] = export_figures(f"sqlite:///{path}")
             rows.append((n, backend, built, fts / n, columns / n, figures))
             print(f"\n{n:>9,} documents, {backend}: built in {built:.0f} s; index {fts / n:.0f} B/doc "
                   f"(+ {columns / n:.0f} B/doc of stemmed columns); search median {figures['median_ms']:.1f} ms, "
                   f"p95 {figures['p95_ms']:.1f} ms, max {figures['max_ms']:.1f} ms; "
                   f"primary-key read {figures['baseline_ms']:.3f} ms")
+            if "export" in figures:
+                count, seconds, before, after = figures["export"]
+                print(f"    export --format json of all {count:,} documents: {seconds:.0f} s ({count / seconds:,.0f} docs/s), "
+                      f"peak RSS {before:.0f} MiB before, {after:.0f} MiB after")
             for name, (median, worst, hits) in figures["per_query"].items():
                 shown = f"{hits - 1000}+" if hits >= 1000 else str(hits)
                 print(f"    {name:20} median {median:7.1f} ms  max {worst:7.1f} ms  hits on page {shown}")
