@@ -258,6 +258,9 @@ def drop_pg(name: str) -> None:
 
 
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that a stopped run still drops its PostgreSQL database
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="2,000 and 10,000 documents (CI)")
     parser.add_argument("--sizes", help="comma-separated archive sizes (default 10000,100000,1000000)")
