@@ -1,7 +1,8 @@
 """Search latency and index size: archives of 10,000, 100,000 and 1,000,000 documents, a fixed query mix,
 on SQLite and (when reachable) PostgreSQL, through storage.search.search exactly as the CLI and web call it.
 
-Run: .venv/bin/python bench/search.py [--quick] [--sizes 10000,100000] [--no-postgres] [--repeat N]
+Run: .venv/bin/python bench/search.py [--quick] [--sizes 10000,100000] [--no-postgres | --no-sqlite] [--repeat N]
+     [--keep DIR [--reuse]] [--export]
 
 Archives are generated with a fixed seed (Dutch news-like titles and texts of 60-160 words with compounds,
 inflections, names, Kamervragen and AP kinds, entities, labels and dates over three years) and bulk-inserted
@@ -265,6 +266,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2,000 and 10,000 documents (CI)")
     parser.add_argument("--sizes", help="comma-separated archive sizes (default 10000,100000,1000000)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--repeat", type=int, default=10, help="timed runs of the query mix per archive (default 10)")
     parser.add_argument("--keep", metavar="DIR", help="build the SQLite archives in DIR and keep them")
     parser.add_argument("--reuse", action="store_true", help="with --keep: measure archives already built there")
@@ -280,7 +282,7 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     for n in sizes:
         for backend in ("sqlite", "postgresql"):
-            if backend == "postgresql" and args.no_postgres:
+            if (backend == "postgresql" and args.no_postgres) or (backend == "sqlite" and args.no_sqlite):
                 continue
             pg = pg_database() if backend == "postgresql" else None
             if backend == "postgresql" and pg is None:
