@@ -533,7 +533,8 @@ def _segments(value: str, spans: list[tuple[int, int]], first: int, last: int, h
     """Words first..last of a text as plain and marked pieces (white space squashed); to the text's end if whole."""
     if first >= last:
         return ()
-    start, end = spans[first][0], len(value) if whole else spans[last - 1][1]
+    # From the text's very start when the first word is (a title opening with "<" or a quote keeps it).
+    start, end = 0 if first == 0 else spans[first][0], len(value) if whole else spans[last - 1][1]
     out: list[Segment] = []
     pos = start
     if highlight:

@@ -23,7 +23,7 @@ from storage.models import Document
 from storage.search import Filters, compile_query, iter_documents, search
 from pipeline.classify import Classifier
 from storage import kamervragen as kv
-from tests.harness.archive import CASE, EDITED, NOW, ORIGINAL, fill_archive, kamervraag_records
+from tests.harness.archive import CASE, EDITED, HOSTILE_TEXT, NOW, ORIGINAL, fill_archive, kamervraag_records
 from waakhond.config import load_config
 
 
@@ -163,6 +163,10 @@ def test_hits_carry_marked_snippets_and_why_they_matched(shared: tuple[Engine, d
     assert "gezichtsherkenning" in hit.matches  # the watchlist rule that made it relevant
     (hit,) = search(engine, "opsporing", Filters(kinds=("news",))).hits
     assert hit.title_segments == (("Politie zet gezichtsherkenning vaker in bij ", False), ("opsporing", True))
+    (hostile,) = search(engine, "winkels").hits
+    assert "".join(piece for piece, _ in hostile.title_segments) == hostile.title  # every character, "<" first
+    assert ("winkels", True) in hostile.title_segments
+    assert "".join(piece for piece, _ in hostile.snippet) == HOSTILE_TEXT  # a short text: all of it, markup too
     plain = search(engine, None, Filters(sources=("autoriteit-persoonsgegevens",))).hits[0]
     assert all(not marked for _, marked in plain.snippet) and plain.raw_sha256 and len(plain.raw_sha256) == 64
 
