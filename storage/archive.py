@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from storage.kamervragen import _actors, _addressee, _submitters
+from storage.repository import EntityFound, MatchFound
 from storage.models import (
     Document,
     DocumentVersion,
@@ -35,25 +36,6 @@ class Version:
     content_hash: str
     raw_sha256: str | None
     raw_size: int
-
-
-@dataclass(frozen=True)
-class RuleMatch:
-    watchlist: str
-    rule: str
-    count: int
-    weight: float
-    score: float
-    snippet: str  # the text around the first match, the match in [[double brackets]]
-
-
-@dataclass(frozen=True)
-class Mention:
-    entity: str
-    type: str
-    name: str
-    count: int
-    snippet: str
 
 
 @dataclass(frozen=True)
@@ -92,8 +74,8 @@ class ItemView:
     text: str
     version: int
     versions: tuple[Version, ...]  # every version, oldest first, the current one last
-    matches: tuple[RuleMatch, ...]
-    entities: tuple[Mention, ...]
+    matches: tuple[MatchFound, ...]
+    entities: tuple[EntityFound, ...]
     related: tuple[Related, ...]
     case_number: str | None  # the Kamervraag case this document belongs to
     withdrawn: bool  # a Kamervraag document withdrawn at the source
@@ -172,8 +154,8 @@ def item(engine: Engine, document_id: int) -> ItemView | None:
             language=doc.language, access=doc.access, content_type=doc.content_type, http_status=doc.http_status,
             text_origin=doc.text_origin, label=doc.label, relevance=doc.relevance, tags=tuple(doc.tags.split()),
             watchlists=tuple(doc.watchlists.split()), text=doc.text, version=doc.version, versions=tuple(versions),
-            matches=tuple(RuleMatch(m.watchlist, m.term, m.count, m.weight, m.score, m.snippet) for m in matches),
-            entities=tuple(Mention(e.entity, e.entity_type, e.name, e.count, e.snippet) for e in mentions),
+            matches=tuple(MatchFound(m.watchlist, m.term, m.count, m.weight, m.score, m.snippet) for m in matches),
+            entities=tuple(EntityFound(e.entity, e.entity_type, e.name, e.count, e.snippet) for e in mentions),
             related=tuple(related), case_number=kd[1] if kd else None,
             withdrawn=bool(kd and kd[0].deleted_at is not None),
         )
