@@ -347,3 +347,17 @@ def _views(session: Session, case_rows: list, doc_rows: list) -> list[LinkView]:
             target_url=target.url,
         ))
     return sorted(views, key=lambda v: (-v.confidence, v.document_at, v.document_id))
+
+
+def link_all_cases(engine: Engine, since: datetime | None = None) -> int:
+    """Link every case (submitted on or after ``since``) to the documents referring to it; the cases examined."""
+    query = select(KamervraagCase.id).order_by(KamervraagCase.id)
+    if since is not None:
+        query = query.where(KamervraagCase.submitted_at >= since)
+    with Session(engine) as session:
+        ids = session.execute(query).scalars().all()
+    for start in range(0, len(ids), 200):
+        with Session(engine) as session, session.begin():
+            for case_id in ids[start : start + 200]:
+                link_case(session, case_id)
+    return len(ids)

@@ -291,3 +291,69 @@ def story_counts(engine: Engine) -> tuple[int, int]:
             session.execute(select(func.count(Story.id))).scalar_one(),
             session.execute(select(func.count(StoryMember.document_id))).scalar_one(),
         )
+
+
+# --- Relating an archive stored before stories existed (`waakhond relate`) ------------------------------------
+
+
+@dataclass(frozen=True)
+class Unrelated:
+    """A stored document still to be signed and placed: in no story, or signed with an older method."""
+
+    id: int
+    text: str
+    at: datetime
+    url: str
+    linked_from: str | None
+    order: tuple[datetime, int]  # where the next batch starts after this one
+
+
+def documents_to_relate(engine: Engine, since: datetime | None, after: tuple[datetime, int] | None, limit: int,
+                        kinds: tuple[str, ...]) -> list[Unrelated]:
+    """The next ``limit`` documents of ``kinds`` in time order after ``after`` (time, id) that need placing."""
+    stamp = func.coalesce(Document.published_at, Document.fetched_at)
+    outdated = select(DocumentSignature.document_id).where(DocumentSignature.method != dedupe.METHOD)
+    placed = select(StoryMember.document_id)
+    query = (
+        select(Document.id, Document.text, Document.published_at, Document.fetched_at, Document.url, Document.linked_from, stamp)
+        .where(Document.kind.in_(kinds), (Document.id.not_in(placed)) | Document.id.in_(outdated))
+        .order_by(stamp, Document.id)
+        .limit(limit)
+    )
+    if since is not None:
+        query = query.where(stamp >= since)
+    if after is not None:
+        query = query.where((stamp > after[0]) | ((stamp == after[0]) & (Document.id > after[1])))
+    with Session(engine) as session:
+        rows = session.execute(query).all()
+    return [
+        Unrelated(i, body, document_time(published, fetched), url, linked, (stamp_value, i))
+        for i, body, published, fetched, url, linked, stamp_value in rows
+    ]
+
+
+def relate_batch(engine: Engine, batch: list[tuple[Unrelated, Signature | None]]) -> int:
+    """Sign and place a batch of stored documents (and make their links) in one transaction, without alerts.
+
+    Returns how many joined an existing story.
+    """
+    # storage.links builds on this module (document_time), so it is imported here.
+    from storage import links
+
+    joined = 0
+    with Session(engine) as session, session.begin():
+        for document, signature in batch:
+            if session.get(StoryMember, document.id) is not None:
+                resign(session, document.id, document.at, signature)  # an outdated signature: the story stays
+            else:
+                session.execute(delete(SignatureBand).where(SignatureBand.document_id == document.id))
+                session.execute(delete(DocumentSignature).where(DocumentSignature.document_id == document.id))
+                joined += place(session, document.id, document.at, signature, document.url, document.linked_from).reason != FIRST
+            links.link_document(session, document.id)
+    return joined
+
+
+def document_ids_by_id(engine: Engine, ids: Iterable[int]) -> set[int]:
+    wanted = list(dict.fromkeys(ids))
+    with Session(engine) as session:
+        return set(session.execute(select(Document.id).where(Document.id.in_(wanted))).scalars()) if wanted else set()

@@ -266,7 +266,14 @@ def search(app: App, query: str, as_json: bool, limit: int) -> None:
     Example: waakhond search '"Clearview AI" boete'
     """
     hits = repository.search(app.engine, query, limit=limit)
+    from storage import stories  # the story of each hit: "also in" the other outlets that carry it
+
+    ids = stories.document_ids_by_url(app.engine, [hit.url for hit in hits])
+    views = stories.stories_of(app.engine, ids.values())
     for hit in hits:
+        document_id = ids.get(hit.url)
+        view = views.get(document_id) if document_id is not None else None
+        also = tuple(s for s in dict.fromkeys(d.source for d in view.others(document_id or 0)) if s != hit.source) if view else ()
         if as_json:
             click.echo(
                 json.dumps(
@@ -283,6 +290,9 @@ def search(app: App, query: str, as_json: bool, limit: int) -> None:
                         "tags": list(hit.tags),
                         "version": hit.version,
                         "updated": _iso(hit.updated),
+                        "id": document_id,
+                        "story": view.id if view else None,
+                        "also_in": list(also),
                     },
                     ensure_ascii=False,
                 )
@@ -291,7 +301,8 @@ def search(app: App, query: str, as_json: bool, limit: int) -> None:
             when = (hit.published or hit.fetched).astimezone(AMSTERDAM).strftime("%Y-%m-%d")
             edited = f" (bijgewerkt, versie {hit.version})" if hit.version > 1 else ""
             why = f"{hit.label} {hit.relevance:.1f}" + (f": {', '.join(hit.matches)}" if hit.matches else "")
-            click.echo(f"{when}  {hit.source:16} {hit.title}{edited}\n            {hit.url}\n            {why}")
+            also_line = f"\n            also in: {', '.join(also)}" if also else ""
+            click.echo(f"{when}  {hit.source:16} {hit.title}{edited}\n            {hit.url}\n            {why}{also_line}")
     if not hits and not as_json:
         click.echo("no documents found", err=True)
 
@@ -569,6 +580,13 @@ def gazetteer_refresh(app: App, source_name: str | None, output: str | None) -> 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+# Stories, links and entity timelines live in their own module, which builds on App and user_errors above.
+from waakhond import cli_stories  # noqa: E402
+
+for _command in (cli_stories.story, cli_stories.links, cli_stories.entity, cli_stories.relate):
+    cli.add_command(_command)
 
 
 def main() -> None:
