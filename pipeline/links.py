@@ -101,18 +101,18 @@ def names_member(text: str, member_surname: str, party: str | None, persons: Ite
     return None
 
 
-def subject_words(subject: str) -> set[str]:
-    """The word families (pipeline.stemming.root) of a case subject's content words."""
-    return {root(w) for w in words(subject) if len(w) >= 4 and w not in _GENERIC and not w.isdigit()}
+def subject_words(subject: str) -> dict[str, str]:
+    """The case subject's content words by word family (pipeline.stemming.root): {"gezichtsherkenn": "gezichtsherkenning"}."""
+    return {root(w): w for w in words(subject) if len(w) >= 4 and w not in _GENERIC and not w.isdigit()}
 
 
-def subject_overlap(subject: str, text: str) -> tuple[set[str], float]:
-    """The subject's word families found in the text, and their share of the subject's."""
+def subject_overlap(subject: str, text: str) -> tuple[list[str], float]:
+    """The subject's content words whose family occurs in the text, and their share of the subject's."""
     wanted = subject_words(subject)
     if not wanted:
-        return set(), 0.0
+        return [], 0.0
     present = {root(w) for w in words(text)}
-    shared = wanted & present
+    shared = sorted(word for family, word in wanted.items() if family in present)
     return shared, len(shared) / len(wanted)
 
 
@@ -138,7 +138,7 @@ def member_and_subject(
     if len(shared) < 2 or share < 0.4:
         return None
     confidence = 0.45 + 0.25 * share + (0.1 if _KAMERVRAGEN.search(text) else 0.0)
-    evidence = f"names {named}; subject words {', '.join(sorted(shared))}; {abs(days_apart):.0f} days from submission"
+    evidence = f"names {named}; subject words {', '.join(shared)}; {abs(days_apart):.0f} days from submission"
     return Verdict(MEMBER_AND_SUBJECT, round(min(confidence, 0.8), 2), evidence)
 
 
