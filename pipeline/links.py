@@ -37,7 +37,8 @@ _MEMBER_CONTEXT = 4
 _MEMBER_WORDS = {"kamerlid", "kamerleden", "fractievoorzitter", "fractieleider", "tweede", "kamer"}
 # Words of case subjects that say nothing about what the case is about.
 _GENERIC = {
-    "bericht", "berichten", "artikel", "vraag", "vragen", "kamervragen", "over", "gebruik", "inzet", "nederland",
+    "bericht", "berichten", "artikel", "vraag", "vragen", "kamervragen", "over", "gebruik", "gebruikt", "gebruiken",
+    "gebruikte", "inzet", "inzetten", "ingezet", "nederland",
     "nederlandse", "kabinet", "minister", "ministerie", "staatssecretaris", "overheid", "stand", "zaken", "zaak",
     "mogelijk", "mogelijke", "rond", "omtrent", "naar", "aanleiding", "onder", "andere", "tegen", "tussen",
     "door", "voor", "zijn", "wordt", "worden", "heeft", "hebben", "niet", "geen", "meer", "veel", "deze", "dit",
@@ -174,5 +175,5 @@ def _names_organisation(text: str, organisation: str) -> bool:
     if not name:
         return False
     haystack = f" {' '.join(words(text))} "
-    # The full name, or its most distinctive (longest) word: outlets write "Mediwaard", not "Zorgketen Mediwaard B.V.".
-    return f" {' '.join(name)} " in haystack or f" {max(name, key=len)} " in haystack
+    # The full name, or one of its longer words: outlets write "Mediwaard", not "Zorgketen Mediwaard B.V.".
+    return f" {' '.join(name)} " in haystack or any(f" {w} " in haystack for w in name if len(w) >= 5)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -158,19 +158,23 @@ def _documents_naming(session: Session, surnames: Iterable[str | None], moment: 
     patterns = [f"% {s} %" for s in surnames if s]
     if not patterns:
         return []
-    window = rules.MEMBER_WINDOW
-    stamp = Document.published_at  # the published time is indexed; undated documents fall back on fetched_at
     return list(
         session.execute(
             select(Document.id).where(
                 Document.kind.not_in(KAMERVRAAG_KINDS),
-                or_(
-                    (stamp >= moment - window) & (stamp <= moment + window),
-                    stamp.is_(None) & (Document.fetched_at >= moment - window) & (Document.fetched_at <= moment + window),
-                ),
+                _near(moment, rules.MEMBER_WINDOW),
                 or_(*(Document.search_text.like(p) for p in patterns)),
             )
         ).scalars()
+    )
+
+
+def _near(moment: datetime, window: timedelta):  # type: ignore[no-untyped-def]
+    """Documents dated (published, else first fetched) within ``window`` of ``moment``; both columns are indexed."""
+    published, fetched = Document.published_at, Document.fetched_at
+    return or_(
+        (published >= moment - window) & (published <= moment + window),
+        published.is_(None) & (fetched >= moment - window) & (fetched <= moment + window),
     )
 
 
@@ -213,7 +217,7 @@ def _link_sanctions(session: Session, doc: Document, mentions: list[tuple[str, s
             .where(
                 EntityMention.entity.in_([f"money:{a}" for a in amounts]),
                 Document.kind.not_in(KAMERVRAAG_KINDS + AP_KINDS),
-                Document.fetched_at >= at - window, Document.fetched_at <= at + window,
+                _near(at, window),
             )
             .distinct()
         ).scalars().all()
@@ -233,7 +237,7 @@ def _link_sanctions(session: Session, doc: Document, mentions: list[tuple[str, s
         .join(Document, Document.id == Sanction.document_id)
         .where(
             or_(Sanction.fine_eur.in_(amounts), Sanction.penalty_max_eur.in_(amounts)),
-            Document.fetched_at >= at - window, Document.fetched_at <= at + window,
+            _near(at, window),
         )
     ).all()
     for sanction, ap_doc in rows:
