@@ -109,7 +109,7 @@ def test_search_json_and_malformed_queries(env: dict[str, str], engine: Engine) 
     assert json.loads(line) == {
         "url": "https://dagblad.example/a", "title": "Clearview krijgt boete", "kind": "news", "source": "dagblad",
         "published": "2026-11-21T12:00:00+00:00", "fetched": "2026-11-21T12:00:00+00:00", "matches": ["Clearview"],
-        "label": "core", "relevance": 2.0, "tags": [], "version": 1, "updated": None,
+        "label": "core", "relevance": 2.0, "tags": [], "version": 1, "updated": None, "id": 1, "story": 1, "also_in": [],
     }
     table = invoke(["search", "boete"], env)
     assert "2026-11-21  dagblad" in table.stdout and "https://dagblad.example/a" in table.stdout
