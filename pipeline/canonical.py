@@ -42,3 +42,16 @@ def canonical_url(url: str) -> str:
     if len(path) > 1:
         path = path.rstrip("/") or "/"
     return canonicalize_url(urlunsplit((scheme, host, path or "/", query_string, "")))
+
+
+def crawlable(url: str) -> bool:
+    """Whether ``url`` is an http(s) URL with a host and a valid port, so that it can be fetched and archived."""
+    try:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return False
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+        canonical_url(url)
+    except ValueError:
+        return False
+    return True

@@ -59,18 +59,22 @@ class LinkView:
     target_url: str | None = None
 
 
-def link_document(session: Session, document_id: int) -> int:
-    """(Re)make the links of a just-stored news item or AP document; the number of links it now has."""
+def link_document(session: Session, document_id: int, new: bool = False) -> int:
+    """(Re)make the links of a stored news item or AP document; the number of links it now has.
+
+    ``new``: the document was added in this transaction, so it has no links to replace yet.
+    """
     doc = session.get(Document, document_id)
     if doc is None or doc.kind in KAMERVRAAG_KINDS:
         return 0
-    session.execute(delete(CaseLink).where(CaseLink.document_id == document_id))
-    session.execute(
-        delete(DocumentLink).where(
-            or_(DocumentLink.document_id == document_id,
-                (DocumentLink.target_id == document_id) & (DocumentLink.reason == rules.COVERS_SANCTION))
+    if not new:
+        session.execute(delete(CaseLink).where(CaseLink.document_id == document_id))
+        session.execute(
+            delete(DocumentLink).where(
+                or_(DocumentLink.document_id == document_id,
+                    (DocumentLink.target_id == document_id) & (DocumentLink.reason == rules.COVERS_SANCTION))
+            )
         )
-    )
     mentions = _mentions(session, [document_id]).get(document_id, [])
     at = document_time(doc.published_at, doc.fetched_at)
     made = 0

@@ -78,7 +78,7 @@ class Document(SQLModel, table=True):
     # "paywall" or "consent-wall" when the page was walled off (its text is then the feed's summary).
     access: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
     # The page that linked to this document: the press release of an AP decision.
-    linked_from: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    linked_from: str | None = Field(default=None, sa_column=Column(Text, nullable=True, index=True))
     language: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
     content_hash: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     # Lower-cased, accent-folded title and text: what basic search matches against.

@@ -209,7 +209,7 @@ def store_document(
             # _queue_alerts skips chats already alerted about the story.
             stories.place(session, document_id, stories.document_time(doc.published_at, doc.fetched_at),
                           doc.signature, doc.url, doc.linked_from)
-            links.link_document(session, document_id)
+            links.link_document(session, document_id, new=True)
             queued = _queue_alerts(session, document_id, chat_ids, already=set())
             return StoreResult(stored=True, document_id=document_id, alerts_queued=queued)
     except IntegrityError:

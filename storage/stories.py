@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy import Engine, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from pipeline import dedupe
@@ -93,11 +93,15 @@ def place(
     signature: Signature | None,
     url: str | None = None,
     linked_from: str | None = None,
+    new: bool = True,
 ) -> Placement:
-    """Put a just-stored document into its story and index its signature; see the module docstring."""
+    """Put a just-stored document into its story and index its signature; see the module docstring.
+
+    ``new``: the document was added in this transaction, so it is in no story yet (one look-up less).
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": _PG_LOCK[0], "b": _PG_LOCK[1]})
-    existing = session.get(StoryMember, document_id)
+    existing = None if new else session.get(StoryMember, document_id)
     if existing is not None:
         return Placement(existing.story_id, existing.reason, existing.matched_document_id, existing.similarity,
                          _head_of(session, existing.story_id) == document_id)
@@ -138,11 +142,13 @@ def resign(session: Session, document_id: int, at: datetime, signature: Signatur
 
 
 def _index(session: Session, document_id: int, at: datetime, signature: Signature) -> None:
-    session.add(
-        DocumentSignature(document_id=document_id, method=dedupe.METHOD, signature=signature.values,
-                          shingles=signature.shingles, at=at)
+    session.execute(
+        insert(DocumentSignature),
+        [{"document_id": document_id, "method": dedupe.METHOD, "signature": signature.values,
+          "shingles": signature.shingles, "at": at}],
     )
-    session.add_all(SignatureBand(key=key, document_id=document_id, at=at) for key in set(signature.band_keys()))
+    # One multi-row statement rather than an ORM object per band: this is most of what placement writes.
+    session.execute(insert(SignatureBand), [{"key": k, "document_id": document_id, "at": at} for k in set(signature.band_keys())])
 
 
 def _nearest(session: Session, document_id: int, at: datetime, signature: Signature) -> tuple[int, float, str] | None:
@@ -348,8 +354,9 @@ def relate_batch(engine: Engine, batch: list[tuple[Unrelated, Signature | None]]
             else:
                 session.execute(delete(SignatureBand).where(SignatureBand.document_id == document.id))
                 session.execute(delete(DocumentSignature).where(DocumentSignature.document_id == document.id))
-                joined += place(session, document.id, document.at, signature, document.url, document.linked_from).reason != FIRST
-            links.link_document(session, document.id)
+                placed = place(session, document.id, document.at, signature, document.url, document.linked_from, new=False)
+                joined += placed.reason != FIRST
+            links.link_document(session, document.id, new=False)
     return joined
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.canonical import canonical_url
+from pipeline.canonical import canonical_url, crawlable
 
 ARTICLE = "https://www.nu.nl/tech/123/artikel.html"
 
@@ -69,3 +69,14 @@ def test_root_keeps_its_slash_and_percent_encoding_is_settled() -> None:
 
 def test_an_amp_switch_with_another_value_is_kept() -> None:
     assert canonical_url("https://a.nl/p?outputType=print") == "https://a.nl/p?outputType=print"
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [("https://www.nu.nl/a", True), ("http://a.nl:8080/x", True), ("https://a.nl:abc/x", False),
+     ("https://a.nl:99999/x", False), ("http://[::1", False), ("ftp://a.nl/x", False), ("javascript:alert(1)", False),
+     ("https:///pad", False), ("", False)],
+)
+def test_crawlable_urls(url: str, ok: bool) -> None:
+    """A feed, sitemap or page link the crawler can fetch and archive; anything else is skipped, never a crash."""
+    assert crawlable(url) is ok

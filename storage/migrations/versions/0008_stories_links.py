@@ -79,6 +79,8 @@ def upgrade() -> None:
         )
         op.create_index(f"ix_{table}_document_id", table, ["document_id"])
         op.create_index(f"ix_{table}_{target}", table, [target])
+    # A decision stored before its press release is found by the release's URL (storage.stories, storage.links).
+    op.create_index("ix_documents_linked_from", "documents", ["linked_from"])
     _recanonicalise_urls()
 
 
@@ -118,5 +120,6 @@ def _recanonicalise_urls() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_documents_linked_from", "documents")
     for table in ("document_links", "case_links", "signature_bands", "document_signatures", "story_members", "stories"):
         op.drop_table(table)
