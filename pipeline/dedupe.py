@@ -9,7 +9,8 @@ and stay below 0.2, even a follow-up that repeats a background paragraph of the 
 Titles are left out: outlets rewrite them.
 
 The signature is datasketch's MinHash (126 permutations, the "affine32" scheme, a fixed seed: signatures
-stay comparable across processes and restarts; a change of any of these needs `waakhond relate --resign`). For the candidate index the signature is cut into ``BANDS`` bands of ``ROWS``
+stay comparable across processes and restarts; each stored signature records ``METHOD``, and
+`waakhond relate` signs again what an older method signed). For the candidate index the signature is cut into ``BANDS`` bands of ``ROWS``
 values; a band's key is a 63-bit hash of its band number and values. Texts with similarity s share at
 least one key with probability 1 - (1 - s^ROWS)^BANDS: 0.94 at 0.4, 0.996 at 0.5, 0.29 at 0.2, 0.04
 at 0.1. (datasketch's own optimiser would pick 25 bands of 5 for 0.5; this choice buys recall at the

@@ -306,9 +306,16 @@ def _upsert_document_link(session: Session, document_id: int, target_id: int, ve
 
 
 def links_of_document(engine: Engine, document_id: int) -> list[LinkView]:
-    """Every link from or to a document: the cases it refers to, the documents it refers to and those referring to it."""
+    """Every link from or to a document: the cases it refers to, the documents it refers to and those referring to it.
+
+    For a Kamervragen document: the links of its case.
+    """
     with Session(engine) as session:
-        case_rows = session.execute(_case_links_query().where(CaseLink.document_id == document_id)).all()
+        case_id = session.execute(
+            select(KamervraagDocument.case_id).where(KamervraagDocument.document_id == document_id)
+        ).scalar_one_or_none()
+        mine = CaseLink.case_id == case_id if case_id is not None else CaseLink.document_id == document_id
+        case_rows = session.execute(_case_links_query().where(mine)).all()
         doc_rows = session.execute(
             _document_links_query().where(or_(DocumentLink.document_id == document_id, DocumentLink.target_id == document_id))
         ).all()

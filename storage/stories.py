@@ -360,7 +360,8 @@ def relate_batch(engine: Engine, batch: list[tuple[Unrelated, Signature | None]]
     return joined
 
 
-def document_ids_by_id(engine: Engine, ids: Iterable[int]) -> set[int]:
+def document_kinds(engine: Engine, ids: Iterable[int]) -> dict[int, str]:
+    """The kind of each of these documents that exists."""
     wanted = list(dict.fromkeys(ids))
     with Session(engine) as session:
-        return set(session.execute(select(Document.id).where(Document.id.in_(wanted))).scalars()) if wanted else set()
+        return dict(session.execute(select(Document.id, Document.kind).where(Document.id.in_(wanted))).all()) if wanted else {}

@@ -30,8 +30,7 @@ def _when(moment: datetime) -> str:
 def resolve_document(engine: Engine, ref: str) -> int:
     """A document given by its id or URL (any tracking, AMP or mobile variant of it)."""
     if ref.isdigit():
-        found = stories.document_ids_by_id(engine, [int(ref)])
-        if found:
+        if stories.document_kinds(engine, [int(ref)]):
             return int(ref)
         raise click.ClickException(f"no document with id {ref}")
     urls = [ref.strip(), canonical_url(ref)] if ref.startswith(("http://", "https://")) else []
@@ -70,7 +69,9 @@ def story(app: App, document: str, as_json: bool) -> None:
         }, ensure_ascii=False))
         return
     if view is None:
-        click.echo(f"document {document_id} is in no story yet (run `waakhond relate`)")
+        kind = stories.document_kinds(app.engine, [document_id]).get(document_id)
+        click.echo(f"document {document_id} is a Kamervragen document: it belongs to its case (see `waakhond links`)"
+                   if kind in link_store.KAMERVRAAG_KINDS else f"document {document_id} is in no story yet (run `waakhond relate`)")
     else:
         head = view.documents[0]
         click.echo(f"story {view.id}: {len(view.documents)} document(s), first published {_when(head.at)} by {head.source}")

@@ -67,3 +67,17 @@ def test_citing_the_number_links_naming_mp_and_subject_links_less_surely_naming_
     # The case number's timeline lists the article that cites it.
     timeline = [json.loads(line) for line in run_waakhond(["entity", "--json", CASE.lower().join(("case:", ""))], env).stdout.splitlines()]
     assert [Path(item["url"]).stem for item in timeline] == [CITES]
+
+
+def test_a_kamervragen_document_shows_the_links_of_its_case(
+    tmp_path: Path, fixture_site: FixtureSite, fake_parliament: FakeParliament, waakhond_env: dict[str, str],
+) -> None:
+    fake_parliament.add_document(question_record(CASE, SUBJECT, date(2024, 9, 24), SUBMITTERS))
+    env = {**waakhond_env, "WAAKHOND_CONFIG": str(write_config(tmp_path, fixture_site, fake_parliament))}
+    for args in (["crawl", "haagsepost"], ["backfill", "kamervragen", "--since", "2024-09-01"]):
+        assert run_waakhond(args, env).returncode == 0
+    (case,) = json.loads(run_waakhond(["kamervragen", "--json", "--all"], env).stdout.splitlines()[0])["documents"]
+    story = run_waakhond(["story", case["url"]], env)
+    assert story.returncode == 0 and "belongs to its case" in story.stdout
+    by_document = [json.loads(line) for line in run_waakhond(["links", "--json", case["url"]], env).stdout.splitlines()]
+    assert sorted(Path(link["document"]["url"]).stem for link in by_document) == sorted([CITES, DISCUSSES])
