@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
-
-from scrapy.crawler import Crawler
-from scrapy.statscollectors import StatsCollector
+from typing import Any
 
 from crawlers.items import ArticleItem
+from crawlers.pipelines.counting import CountingPipeline
 from pipeline.dedupe import signature
 
 
-class DedupePipeline:
+class DedupePipeline(CountingPipeline):
     """Signs each article; the story itself is chosen in the store's transaction, where it is safe across processes."""
-
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.stats)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem) and item.text:
