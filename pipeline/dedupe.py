@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from pipeline.folding import words
 
-if TYPE_CHECKING:  # datasketch imports scipy (half a second): loaded on the first signature, not at import
+if TYPE_CHECKING:
+    # datasketch imports scipy (half a second), numpy a few tenths: both are loaded when first needed, so a
+    # process that signs nothing (a crawl with nothing new, any other command) does not pay for them.
+    import numpy as np
     from datasketch import MinHash
 
 NUM_PERM = 126
@@ -83,6 +84,8 @@ def similarity(a: bytes, b: bytes) -> float:
     """Share of equal MinHash values of two stored signatures (0.0 when they are not comparable)."""
     if len(a) != len(b) or not a:
         return 0.0
+    import numpy as np
+
     return float(np.count_nonzero(np.frombuffer(a, "<u4") == np.frombuffer(b, "<u4"))) / (len(a) // 4)
 
 
