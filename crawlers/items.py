@@ -7,6 +7,7 @@ from datetime import datetime
 
 from crawlers.tweede_kamer_api import TkDocument
 from pipeline.classify import Classification
+from pipeline.dedupe import Signature
 from pipeline.publication import Publication
 from pipeline.sanctions import SanctionFacts
 
@@ -41,6 +42,8 @@ class ArticleItem:
     linked_from: str | None = None
     # AP press releases and decisions: the sanction they announce or impose (pipeline.sanctions).
     sanction: SanctionFacts | None = None
+    # The near-duplicate fingerprint of the text (pipeline.dedupe); None when the text is too short.
+    signature: Signature | None = None
 
 
 @dataclass

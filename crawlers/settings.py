@@ -58,6 +58,7 @@ ITEM_PIPELINES = {
     "crawlers.pipelines.extract.ExtractPipeline": 100,
     "crawlers.pipelines.sanctions.SanctionsPipeline": 150,
     "crawlers.pipelines.classify.ClassifyPipeline": 200,
+    "crawlers.pipelines.dedupe.DedupePipeline": 250,
     "crawlers.pipelines.store.StorePipeline": 300,
     "crawlers.pipelines.store_kamervraag.StoreKamervraagPipeline": 310,
 }

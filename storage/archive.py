@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from storage import stories
 from storage.kamervragen import _actors, _addressee, _submitters
 from storage.repository import EntityFound, MatchFound
 from storage.models import (
@@ -162,11 +163,14 @@ def item(engine: Engine, document_id: int) -> ItemView | None:
 
 
 def same_story(engine: Engine, document_id: int) -> list[Related]:
-    """The same story at other outlets (near-duplicates), for the item page.
-
-    Story clusters are issue 9's work; until they exist this finds none.
-    """
-    return []
+    """The same story at other outlets (near-duplicates and an AP decision's release), head first, for the item page."""
+    view = stories.story_of(engine, document_id)
+    if view is None:
+        return []
+    return [
+        Related(d.document_id, d.title, d.kind, d.source, d.at, "first publication" if d.head else "copy")
+        for d in view.others(document_id)
+    ]
 
 
 def _case_related(session: Session, case_id: int, document_id: int) -> list[Related]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from pipeline.case_clock import ANSWER, OVERDUE, QUESTION, CaseClock, CaseEvent, case_clock
 from pipeline.classify import Classification
 from pipeline.rules import CORE, LABELS, UNRELATED
+from storage import links
 from storage.fulltext import set_index_fields
 from storage.models import (
     Document,
@@ -216,6 +217,10 @@ def store_kamervraag(
         case = _upsert_case(session, source_id, record.case, record.api_modified, now)
         assert case.id is not None
         action, document_id = _upsert_document(session, source_id, case.id, row, record, now)
+        if action != "unchanged":
+            # News and AP items that cite this case, or name its submitter and subject, are linked to it now,
+            # whichever of them arrived first.
+            links.link_case(session, case.id)
         queued = 0
         # A case is as relevant as its most relevant document: an answer is alerted because its question was.
         reached, label = _case_reach(session, case.id)

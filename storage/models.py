@@ -86,7 +86,7 @@ class Document(SQLModel, table=True):
     # "paywall" or "consent-wall" when the page was walled off (its text is then the feed's summary).
     access: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
     # The page that linked to this document: the press release of an AP decision.
-    linked_from: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    linked_from: str | None = Field(default=None, sa_column=Column(Text, nullable=True, index=True))
     language: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
     content_hash: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     # What full-text search indexes (storage.fulltext): the title's and text's words as Dutch family keys,
@@ -393,3 +393,110 @@ class SyncCursor(SQLModel, table=True):
     source_name: str = Field(sa_column=Column(String(64), primary_key=True))
     cursor: str = Field(sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+# --- Stories and links: near-duplicates grouped, documents tied to Kamervragen cases and AP decisions ----------
+
+
+class Story(SQLModel, table=True):
+    """One story: a document and its copies (syndicated or lightly edited), headed by the first publication."""
+
+    __tablename__ = "stories"
+
+    id: int | None = Field(default=None, primary_key=True)
+    head_document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, unique=True)
+    )
+    # The head's time (publication, else first fetch): a copy published earlier becomes the head.
+    first_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class StoryMember(SQLModel, table=True):
+    """A document's place in its story (at most one): how it joined and the document it resembled."""
+
+    __tablename__ = "story_members"
+
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    )
+    story_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("stories.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    # first (it started the story) | near-duplicate (its text resembles matched_document_id's) |
+    # linked (an AP decision and the press release that links it)
+    reason: str = Field(sa_column=Column(String(16), nullable=False))
+    similarity: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    matched_document_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("documents.id", ondelete="SET NULL"), nullable=True)
+    )
+    joined_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class DocumentSignature(SQLModel, table=True):
+    """A document's near-duplicate fingerprint (pipeline.dedupe): its MinHash and the time it is compared at."""
+
+    __tablename__ = "document_signatures"
+
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    )
+    method: str = Field(sa_column=Column(String(32), nullable=False))  # pipeline.dedupe.METHOD
+    signature: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    shingles: int = Field(sa_column=Column(Integer, nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class SignatureBand(SQLModel, table=True):
+    """The candidate index: one LSH band key per band of a signature; look-ups go by key within a time window."""
+
+    __tablename__ = "signature_bands"
+    __table_args__ = (Index("ix_signature_bands_key_at", "key", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: int = Field(sa_column=Column(BigInteger, nullable=False))
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class CaseLink(SQLModel, table=True):
+    """A document that refers to a Kamervragen case: why (the reason and its evidence) and how sure."""
+
+    __tablename__ = "case_links"
+    __table_args__ = (UniqueConstraint("document_id", "case_id", name="uq_case_links_document_case"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    case_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("kamervraag_cases.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    # case-number | document-number | member-and-subject (pipeline.links)
+    reason: str = Field(sa_column=Column(String(32), nullable=False))
+    confidence: float = Field(sa_column=Column(Float, nullable=False))
+    evidence: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class DocumentLink(SQLModel, table=True):
+    """A document that refers to another: an AP decision to its press release, coverage to an AP sanction."""
+
+    __tablename__ = "document_links"
+    __table_args__ = (UniqueConstraint("document_id", "target_id", name="uq_document_links_document_target"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    target_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    # linked-from | covers-sanction (pipeline.links)
+    reason: str = Field(sa_column=Column(String(32), nullable=False))
+    confidence: float = Field(sa_column=Column(Float, nullable=False))
+    evidence: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

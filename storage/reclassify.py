@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.classify import Classification
+from storage import links
 from storage.kamervragen import Route, _case_reach
 from pipeline.rules import CORE, UNRELATED
 from storage.models import Document, KamervraagCase, KamervraagDocument, OutboxEntry
@@ -68,6 +69,8 @@ def save_classifications(engine: Engine, verdicts: Sequence[tuple[StoredText, Cl
                 outcomes.append(Outcome(stored.label, stored.label, skipped=True))
                 continue
             set_classification(session, row, classification)
+            # New entity mentions may cite other cases or name other people: the links follow them.
+            links.link_document(session, stored.id)
             case_id = session.execute(
                 select(KamervraagDocument.case_id).where(KamervraagDocument.document_id == stored.id)
             ).scalar_one_or_none()

@@ -15,7 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.classify import UNCLASSIFIED, Classification
+from pipeline.dedupe import Signature
 from pipeline.sanctions import SanctionFacts
+from storage import links, stories
 from storage.fulltext import set_index_fields
 from storage.models import (
     CrawlRun,
@@ -58,6 +60,7 @@ class NewDocument:
     access: str | None = None  # "paywall" | "consent-wall": the text is the feed's summary
     linked_from: str | None = None  # the page that linked to it (an AP decision's press release)
     sanction: SanctionFacts | None = None  # AP releases and decisions
+    signature: Signature | None = None  # near-duplicate fingerprint (pipeline.dedupe); None: too short or not news
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,11 @@ def store_document(
             if existing is not None:
                 return _store_version(session, existing, doc, classification, chat_ids)
             document_id = _new_document(session, source_id, doc, classification)
+            # The story (a copy joins its original's) and the links are settled before alerts are queued:
+            # _queue_alerts skips chats already alerted about the story.
+            stories.place(session, document_id, stories.document_time(doc.published_at, doc.fetched_at),
+                          doc.signature, doc.url, doc.linked_from)
+            links.link_document(session, document_id, new=True)
             queued = _queue_alerts(session, document_id, chat_ids, already=set())
             return StoreResult(stored=True, document_id=document_id, alerts_queued=queued)
     except IntegrityError:
@@ -205,6 +213,9 @@ def _store_version(
     _archive_version(session, existing, doc)
     set_classification(session, existing, classification)
     _set_sanction(session, existing.id, doc.sanction)
+    # An edited text is indexed anew for the copies still to come; the document stays in its story.
+    stories.resign(session, existing.id, stories.document_time(existing.published_at, existing.fetched_at), doc.signature)
+    links.link_document(session, existing.id)
     queued = _queue_alerts(session, existing.id, chat_ids, _alerted_chats(session, existing.id, NEW))
     return StoreResult(stored=False, document_id=existing.id, alerts_queued=queued, updated=True, version=existing.version)
 
@@ -319,6 +330,9 @@ def _queue_alerts(
     session: Session, document_id: int, chat_ids: Sequence[str], already: set[str], event: str = "new"
 ) -> int:
     now = utcnow()
+    if event == NEW:
+        # One alert per story: a chat alerted (or owed an alert) about another copy gets none for this one.
+        already = already | stories.story_alerted_chats(session, document_id, event)
     new = [c for c in dict.fromkeys(chat_ids) if c not in already]
     for chat_id in new:
         session.add(

@@ -307,20 +307,28 @@ def search(app: App, query: str, as_json: bool, as_csv: bool, limit: int, sort: 
 
     Example: waakhond search '"Clearview AI" boete OR dwangsom' --kind news --since 2026-01-01
     """
+    from storage import stories
     from storage.search import search as run_search
     from waakhond import feeds
 
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
     results = run_search(app.engine, query, _filters(**filters), sort=sort, limit=limit)
-    records = (feeds.hit_record(hit) for hit in results.hits)
+    # The story of each hit: "also in" the other outlets that carry it.
+    views = stories.stories_of(app.engine, [hit.id for hit in results.hits])
+    also = {hit.id: views[hit.id].also_in(hit.id) for hit in results.hits if hit.id in views}
+    records = (
+        feeds.hit_record(hit) | {"story": views[hit.id].id if hit.id in views else None,
+                                 "also_in": list(also.get(hit.id, ()))}
+        for hit in results.hits
+    )
     if as_json:
         for line in feeds.json_lines(records):
             click.echo(line, nl=False)
         return
     if as_csv:
         fields = ("id", "url", "title", "kind", "source", "published", "fetched", "label", "relevance", "tags",
-                  "matches", "version", "updated", "raw_sha256", "snippet")
+                  "matches", "version", "updated", "raw_sha256", "snippet", "story", "also_in")
         for line in feeds.csv_rows(records, fields):
             click.echo(line, nl=False)
         return
@@ -328,7 +336,8 @@ def search(app: App, query: str, as_json: bool, as_csv: bool, limit: int, sort: 
         when = hit.dated.astimezone(AMSTERDAM).strftime("%Y-%m-%d")
         edited = f" (bijgewerkt, versie {hit.version})" if hit.version > 1 else ""
         why = f"{hit.label} {hit.relevance:.1f}" + (f": {', '.join(hit.matches)}" if hit.matches else "")
-        click.echo(f"{when}  {hit.source:16} {hit.title}{edited}\n            {hit.url}\n            {why}")
+        also_line = f"\n            also in: {', '.join(also[hit.id])}" if also.get(hit.id) else ""
+        click.echo(f"{when}  {hit.source:16} {hit.title}{edited}\n            {hit.url}\n            {why}{also_line}")
         if hit.snippet:
             click.echo(f"            {hit.snippet_text()}")
     if not results.hits:
@@ -678,6 +687,13 @@ def gazetteer_refresh(app: App, source_name: str | None, output: str | None) -> 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+# Stories, links and entity timelines live in their own module, which builds on App and user_errors above.
+from waakhond import cli_stories  # noqa: E402
+
+for _command in (cli_stories.story, cli_stories.links, cli_stories.entity, cli_stories.relate):
+    cli.add_command(_command)
 
 
 def main() -> None:

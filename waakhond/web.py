@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from storage import archive
+from storage import archive, links
 from storage.errors import QueryError
 from storage.models import Source
 from storage.search import AMSTERDAM, KINDS, LABELS, SORTS, Filters, SearchResults, search
@@ -120,7 +120,8 @@ def create_app(engine: Engine) -> Flask:
         left, right = _diff(first.text, other.text) if other is not first else (escape(first.text), None)
         return render_template(
             "item.html", title=view.title, item=view, first=first, other=other, left=left, right=right,
-            same_story=archive.same_story(engine, document_id), form=_form_state(),
+            same_story=archive.same_story(engine, document_id), links=links.links_of_document(engine, document_id),
+            form=_form_state(),
         )
 
     @app.get("/item/<int:document_id>/raw")
@@ -155,7 +156,8 @@ def create_app(engine: Engine) -> Flask:
         view = archive.case(engine, number)
         if view is None:
             abort(404)
-        return render_template("case.html", title=f"Kamervragen {view.number}", case=view, form=_form_state())
+        return render_template("case.html", title=f"Kamervragen {view.number}", case=view,
+                               links=links.links_of_case(engine, view.number), form=_form_state())
 
     return app
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any, Self
-
-from scrapy.crawler import Crawler
-from scrapy.statscollectors import StatsCollector
+from typing import Any
 
 from crawlers.exceptions import EmptyPage, NotAnArticle, WalledPage
 from crawlers.items import ArticleItem
+from crawlers.pipelines.counting import CountingPipeline
 from pipeline.errors import ExtractionError
 from pipeline.extract import extract
 from pipeline.pagetype import CONSENT_WALL, LISTING, LIVEBLOG, PAYWALL, VIDEO, page_type
@@ -20,14 +18,7 @@ from pipeline.pdf import is_pdf, pdf_text
 logger = logging.getLogger(__name__)
 
 
-class ExtractPipeline:
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.stats)
-
+class ExtractPipeline(CountingPipeline):
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
             return item

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
-
-from scrapy.crawler import Crawler
-from scrapy.statscollectors import StatsCollector
+from typing import Any
 
 from crawlers.items import ArticleItem
+from crawlers.pipelines.counting import CountingPipeline
 from pipeline.sanctions import extract_sanctions
 
 # The document kinds the AP spider yields; other sources' items pass untouched.
 AP_KINDS = ("ap-release", "ap-decision")
 
 
-class SanctionsPipeline:
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.stats)
-
+class SanctionsPipeline(CountingPipeline):
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem) and item.kind in AP_KINDS and item.text:
             item.sanction = extract_sanctions(item.title, item.text)

@@ -72,6 +72,7 @@ class StorePipeline(SourceStorePipeline):
                 access=item.access,
                 linked_from=item.linked_from,
                 sanction=item.sanction,
+                signature=item.signature,
             ),
             classification,
             self.route(classification.reached, classification.label),

@@ -31,7 +31,7 @@ from crawlers.spiders.feed import (
     article_item,
     declared_language,
 )
-from pipeline.canonical import canonical_url
+from pipeline.canonical import canonical_url, crawlable
 from pipeline.pdf import is_pdf
 from storage.repository import known_urls
 from waakhond.config import AMSTERDAM, Source
@@ -187,8 +187,7 @@ def _absolute(base: str, href: str | None) -> str | None:
     if not href or href.startswith("#"):
         return None
     link = urljoin(base, href).split("#", 1)[0]
-    parts = urlsplit(link)
-    return link if parts.scheme in ("http", "https") and parts.hostname else None
+    return link if crawlable(link) else None
 
 
 def _text(fragments: list[str]) -> str | None:

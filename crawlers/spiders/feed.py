@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import feedparser
 from scrapy import Request
@@ -17,7 +17,7 @@ from w3lib.html import remove_tags, replace_entities
 
 from crawlers.items import ArticleItem
 from crawlers.spiders.source import SourceSpider, failure_reason
-from pipeline.canonical import canonical_url
+from pipeline.canonical import canonical_url, crawlable
 from waakhond.config import Source
 
 FEED_META = "waakhond_feed"
@@ -57,7 +57,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         href = (raw.get("link") or "").strip()
         # An empty href would resolve to the feed's own URL.
         link = urljoin(url, href) if href else ""
-        if urlsplit(link).scheme not in ("http", "https") or not urlsplit(link).hostname:
+        if not crawlable(link):
             skipped += 1
             continue
         entries.append(

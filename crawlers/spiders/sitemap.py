@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import lxml.etree
 from scrapy import Request
@@ -36,7 +36,7 @@ from twisted.python.failure import Failure
 
 from crawlers.spiders.feed import ARTICLE_META, FEED_META, FeedEntry, FeedSpider
 from crawlers.spiders.source import failure_reason
-from pipeline.canonical import canonical_url
+from pipeline.canonical import canonical_url, crawlable
 
 # Entries (and child sitemaps) dated before now - MAX_AGE are not requested: a sitemap lists old URLs too.
 MAX_AGE = timedelta(days=3)
@@ -145,8 +145,7 @@ def _entry(element: Any, base: str) -> SitemapEntry | None:
     children = {_local(child): child for child in element if _local(child)}
     loc = _text(children.get("loc"))
     link = urljoin(base, loc) if loc else ""
-    parts = urlsplit(link)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not crawlable(link):
         return None
     news = children.get("news")
     news_tags = {_local(child): child for child in news if _local(child)} if news is not None else {}

@@ -108,11 +108,11 @@ def test_search_json_and_malformed_queries(env: dict[str, str], engine: Engine) 
     (line,) = result.stdout.splitlines()
     record = json.loads(line)
     assert record == {
-        "id": record["id"], "url": "https://dagblad.example/a", "title": "Clearview krijgt boete", "kind": "news",
+        "id": 1, "url": "https://dagblad.example/a", "title": "Clearview krijgt boete", "kind": "news",
         "source": "dagblad", "published": "2026-11-21T12:00:00+00:00", "fetched": "2026-11-21T12:00:00+00:00",
         "matches": ["Clearview"], "label": "core", "relevance": 2.0, "tags": [], "version": 1, "updated": None,
         "raw_sha256": "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881",
-        "snippet": "De AP legt Clearview een [[boete]] op.",
+        "snippet": "De AP legt Clearview een [[boete]] op.", "story": 1, "also_in": [],
     }
     table = invoke(["search", "boete"], env)
     assert "2026-11-21  dagblad" in table.stdout and "https://dagblad.example/a" in table.stdout

@@ -7,14 +7,18 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
+from pipeline.classify import Classifier
 from storage import fulltext
 from tests.harness.archive import CASE, EDITED, HOSTILE_TEXT, HOSTILE_TITLE, ORIGINAL, fill_archive
+from waakhond.config import load_config
 from waakhond.web import SNAPSHOT_CSP, create_app
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -117,6 +121,48 @@ def test_entity_and_case_pages(site: tuple[FlaskClient, dict[str, int]]) -> None
     assert "Jansen (GroenLinks-PvdA)" in case.text and "minister van Justitie en Veiligheid" in case.text
     assert "Vraag 2" in case.text and "Antwoord 2" in case.text and "4213." in case.text
     assert client.get("/case/2099Z00000").status_code == 404
+
+
+WIRE = ("De rechtbank in Hoogveen heeft de gemeente verboden om bij het stadion camera's met gezichtsherkenning "
+        "te gebruiken. Volgens de rechter ontbreekt een wettelijke grondslag voor het verwerken van biometrische "
+        "gegevens van bezoekers. De gemeente wilde met de camera's supporters met een stadionverbod herkennen. "
+        "Privacyorganisaties spraken van een belangrijke uitspraak voor het hele land. De burgemeester laat weten "
+        "de uitspraak te bestuderen en overweegt in hoger beroep te gaan tegen het vonnis van de rechtbank.")
+
+
+def test_item_and_case_pages_show_the_story_elsewhere_and_links(engine: Engine) -> None:
+    from pipeline.dedupe import signature
+    from storage import repository as repo
+    from tests.harness.archive import NOW, Item, _doc
+
+    ids = fill_archive(engine)
+    config = load_config()
+    classifier = Classifier(config.watchlists, config.entities)
+    for hours_ago, (key, source, title, text) in zip((3, 2, 1), (
+        ("hoogveen", "dagblad", "Rechter verbiedt gezichtsherkenning bij stadion", WIRE),
+        ("hoogveen-kopie", "krant", "Stadion Hoogveen mag geen gezichtsherkenning gebruiken",
+         WIRE.replace("laat weten", "zegt")),
+        ("kamervraag-nieuws", "krant", "Kamerleden willen opheldering over gezichtsherkenning",
+         f"Over de inzet van gezichtsherkenning door de politie zijn Kamervragen gesteld ({CASE})."),
+    ), strict=True):
+        # The first is the first publication; the second a lightly edited copy at another outlet.
+        item = Item(key, source, "news", title, text, NOW - timedelta(hours=hours_ago))
+        doc = replace(_doc(item), signature=signature(text))
+        sid = repo.ensure_source(engine, source, "feed", f"https://{source}.example/")
+        result = repo.store_document(engine, sid, doc, classifier.classify(title, text), [])
+        assert result.document_id is not None
+        ids[key] = result.document_id
+    client = create_app(engine).test_client()
+    head = client.get(f"/item/{ids['hoogveen']}").text
+    assert f'href="/item/{ids["hoogveen-kopie"]}"' in head and "Stadion Hoogveen mag geen" in head
+    copy = client.get(f"/item/{ids['hoogveen-kopie']}").text
+    assert f'href="/item/{ids["hoogveen"]}"' in copy and "first publication" in copy
+    cited = client.get(f"/item/{ids['kamervraag-nieuws']}").text
+    assert f'href="/case/{CASE}"' in cited and "case-number" in cited
+    case = client.get(f"/case/{CASE}").text
+    assert "In het nieuws" in case and f'href="/item/{ids["kamervraag-nieuws"]}"' in case
+    unrelated = client.get(f"/item/{ids['storm']}").text
+    assert "Nog geen andere bronnen gevonden." in unrelated and "Koppelingen" not in unrelated
 
 
 def test_read_only(site: tuple[FlaskClient, dict[str, int]]) -> None:

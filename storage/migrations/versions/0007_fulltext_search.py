@@ -4,7 +4,7 @@ generated tsvector with a GIN index, the timeline date (dated_at, indexed), and 
 Existing documents are indexed and hashed here, in batches, on both backends.
 
 Revision ID: 0007
-Revises: 0009
+Revises: 0008
 Create Date: 2026-12-02
 """
 
@@ -20,7 +20,7 @@ from storage import fulltext
 from storage.models import UTCDateTime
 
 revision = "0007"
-down_revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
