@@ -20,8 +20,9 @@ class ConsoleNotifier:
     ) -> None:
         return None
 
-    async def send(self, chat_id: str, text: str) -> int | None:
+    async def send(self, chat_id: str, text: str, thread_id: int | None = None) -> int | None:
         stream = self._stream or sys.stdout
-        stream.write(f"--- alert for chat {chat_id} ---\n{text}\n\n")
+        where = chat_id if thread_id is None else f"{chat_id} topic {thread_id}"
+        stream.write(f"--- alert for chat {where} ---\n{text}\n\n")
         stream.flush()
         return None

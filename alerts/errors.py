@@ -5,6 +5,8 @@ AlertError
  └── DeliveryError          one message could not be delivered
       ├── RetryLater        try again later (flood control, network trouble, server errors)
       └── Undeliverable     never retry this message (chat gone, bot blocked, message refused)
+           ├── ChatForbidden    403: the bot was blocked or removed; the chat's subscriptions are disabled
+           └── MessageRejected  400: Telegram refused this message for good; it becomes a dead letter
 """
 
 from __future__ import annotations
@@ -29,4 +31,12 @@ class RetryLater(DeliveryError):
 
 
 class Undeliverable(DeliveryError):
+    pass
+
+
+class ChatForbidden(Undeliverable):
+    pass
+
+
+class MessageRejected(Undeliverable):
     pass

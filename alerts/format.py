@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from pipeline.sanctions import SanctionFacts
@@ -39,8 +42,21 @@ ACCESS_NOTES = {
 Line = tuple[str, str]
 
 
+# C0 and C1 control characters are shown as visible symbols (U+2400 "control pictures", or U+FFFD): a
+# scraped title can then neither break the message nor hide anything. Bidirectional overrides and isolates,
+# which could reorder what a reader sees, are dropped.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(text: str) -> str:
+    text = _BIDI.sub("", text)
+    return _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group())) if ord(m.group()) < 0x20 else
+                        ("\u2421" if m.group() == "\x7f" else "\ufffd"), text)
+
+
 def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    text = " ".join(_visible(text).split())
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
@@ -121,10 +137,21 @@ def _lines(alert: PendingAlert) -> list[Line]:
     return lines
 
 
-def render_html(alert: PendingAlert) -> str:
+def _with_also_in(lines: list[Line], also_in: Sequence[str]) -> list[Line]:
+    """A story's other outlets go just above the link ("Ook bij: …")."""
+    if not also_in:
+        return lines
+    return lines[:-1] + [(_shorten("Ook bij: " + ", ".join(dict.fromkeys(also_in)), TITLE_CHARS), "i"), lines[-1]]
+
+
+def render_html(alert: PendingAlert, also_in: Sequence[str] = ()) -> str:
     """The alert in Telegram's HTML parse mode, at most MAX_MESSAGE_CHARS visible characters."""
+    return _html(_with_also_in(_lines(alert), also_in))
+
+
+def _html(lines: list[Line]) -> str:
     out = []
-    for text, style in _lines(alert):
+    for text, style in lines:
         shown = html.escape(text, quote=False)
         if style == "a":
             out.append(f'<a href="{html.escape(text, quote=True)}">{shown}</a>')
@@ -137,9 +164,73 @@ def render_html(alert: PendingAlert) -> str:
     return "\n".join(out)
 
 
-def render_text(alert: PendingAlert) -> str:
+def render_text(alert: PendingAlert, also_in: Sequence[str] = ()) -> str:
     """The same alert as plain text, for the console."""
-    return "\n".join(_marked(text, "*", "*") if style == "m" else text for text, style in _lines(alert))
+    return _text(_with_also_in(_lines(alert), also_in))
+
+
+def _text(lines: list[Line]) -> str:
+    return "\n".join(_marked(text, "*", "*") if style == "m" else text for text, style in lines)
+
+
+def visible_length(lines: list[Line]) -> int:
+    """Telegram's count of a message after entity parsing: UTF-16 code units of the text without markup."""
+    plain = _text(lines).replace("*", "") if lines else ""
+    return len(plain.encode("utf-16-le")) // 2
+
+
+DIGEST_SNIPPET_CHARS = 240
+
+
+@dataclass(frozen=True)
+class DigestPart:
+    """One message of a digest and the outbox rows whose items it carries (each item whole in one part)."""
+
+    text: str
+    outbox_ids: tuple[int, ...]
+
+
+def _digest_item(alert: PendingAlert, also_in: Sequence[str]) -> list[Line]:
+    when = alert.published_at.astimezone(AMSTERDAM).strftime("%d-%m %H:%M") if alert.published_at else "datum onbekend"
+    lines: list[Line] = [(_shorten(alert.title or alert.url, TITLE_CHARS), "b"), (f"{alert.source} · {when}", "i")]
+    positive = sorted((m for m in alert.matches if m.weight > 0), key=lambda m: -m.score)
+    best = next((m.snippet for m in positive if m.snippet), None)
+    if best:
+        lines.append((_shorten(best, DIGEST_SNIPPET_CHARS), "m"))
+    lines.append((alert.url, "a"))
+    return _with_also_in(lines, also_in)
+
+
+def render_digest(
+    alerts: Sequence[PendingAlert], also_in: Mapping[int, Sequence[str]], html_mode: bool = True,
+    limit: int = MAX_MESSAGE_CHARS,
+) -> list[DigestPart]:
+    """A digest of these alerts as one or more messages, split between items, each within ``limit``."""
+    heading = f"Waakhond-overzicht: {len(alerts)} bericht{'en' if len(alerts) != 1 else ''}"
+    render = _html if html_mode else _text
+    parts: list[tuple[list[list[Line]], list[int]]] = []
+    items: list[list[Line]] = []
+    ids: list[int] = []
+    # Room for the heading with a part number ("(deel 12/12)") and the blank lines between items.
+    budget = limit - len(heading) - 16
+    used = 0
+    for alert in alerts:
+        item = _digest_item(alert, also_in.get(alert.document_id or -1, ()))
+        size = visible_length(item) + 2
+        if items and used + size > budget:
+            parts.append((items, ids))
+            items, ids, used = [], [], 0
+        items.append(item)
+        ids.append(alert.outbox_id)
+        used += size
+    if items:
+        parts.append((items, ids))
+    out = []
+    for number, (chunk, chunk_ids) in enumerate(parts, 1):
+        title = heading + (f" (deel {number}/{len(parts)})" if len(parts) > 1 else "")
+        head = render([(title, "b")])
+        out.append(DigestPart(head + "\n\n" + "\n\n".join(render(i) for i in chunk), tuple(chunk_ids)))
+    return out
 
 
 def _marked(text: str, open_: str, close: str) -> str:

@@ -11,7 +11,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
-from alerts.errors import NotifierUnavailable, RetryLater, Undeliverable
+from alerts.errors import ChatForbidden, MessageRejected, NotifierUnavailable, RetryLater, Undeliverable
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class TelegramNotifier:
         except TelegramError:  # pragma: no cover - shutdown only closes the HTTP client
             logger.debug("error while closing the Telegram client", exc_info=True)
 
-    async def send(self, chat_id: str, html_text: str) -> int | None:
+    async def send(self, chat_id: str, html_text: str, thread_id: int | None = None) -> int | None:
         """Send one message; returns Telegram's message id.
 
         Raises:
@@ -54,21 +54,22 @@ class TelegramNotifier:
         target: int | str = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
         try:
             message = await self._bot.send_message(
-                target, html_text, parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+                target, html_text, parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True),
+                message_thread_id=thread_id,
             )
         except RetryAfter as exc:
             delay = exc.retry_after
             seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
             raise RetryLater(f"flood control: retry after {seconds:g}s", after_seconds=seconds) from exc
         except Forbidden as exc:
-            raise Undeliverable(f"forbidden: {exc.message}") from exc
+            raise ChatForbidden(f"forbidden: {exc.message}") from exc
         except ChatMigrated as exc:
             raise Undeliverable(f"chat migrated to {exc.new_chat_id}; update the subscription") from exc
         except InvalidToken as exc:
             raise NotifierUnavailable("Telegram rejected the bot token (TELEGRAM_BOT_TOKEN)") from exc
         except BadRequest as exc:
             # BadRequest subclasses NetworkError, so it must be caught first.
-            raise Undeliverable(f"bad request: {exc.message}") from exc
+            raise MessageRejected(f"bad request: {exc.message}") from exc
         except (TimedOut, NetworkError) as exc:
             raise RetryLater(f"network: {exc.message}") from exc
         return message.message_id

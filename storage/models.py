@@ -212,6 +212,40 @@ class OutboxEntry(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     telegram_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Why a pending row waits past its creation: "digest" (its subscription's next digest), "quiet" (quiet
+    # hours), "muted" (/mute); None: an instant alert not held yet.
+    held: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+
+
+class SubscriptionRow(SQLModel, table=True):
+    """A chat (or forum topic) that receives alerts, with its filters and delivery mode.
+
+    Seeded and kept in step from the config file (origin "config"); allow-listed admins add and
+    remove more with bot commands (origin "bot"). ``target`` is what alert_outbox.chat_id holds:
+    the chat id, or "chat_id/thread_id" for a forum topic.
+    """
+
+    __tablename__ = "subscriptions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    target: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    chat_id: str = Field(sa_column=Column(String(64), nullable=False))
+    thread_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # JSON arrays; NULL: no filter (watchlists NULL: every core item).
+    watchlists: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    kinds: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    entities: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    min_relevance: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    mode: str = Field(default="instant", sa_column=Column(String(16), nullable=False, server_default="instant"))
+    digest_at: str | None = Field(default=None, sa_column=Column(String(5), nullable=True))  # "HH:MM", daily mode
+    quiet_start: str | None = Field(default=None, sa_column=Column(String(5), nullable=True))
+    quiet_end: str | None = Field(default=None, sa_column=Column(String(5), nullable=True))
+    muted_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    enabled: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default="1"))
+    disabled_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    origin: str = Field(default="config", sa_column=Column(String(16), nullable=False, server_default="config"))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
 class CrawlRun(SQLModel, table=True):
@@ -263,7 +297,8 @@ class OperatorMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     source_name: str = Field(sa_column=Column(String(64), nullable=False))
-    kind: str = Field(sa_column=Column(String(16), nullable=False))  # failing | silent | recovered
+    # failing | silent | recovered; "dead-letter" and "chat-disabled" come from the alert sender
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
     text: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(sa_column=Column(String(16), nullable=False))  # pending | sending | sent | failed
     attempts: int = Field(sa_column=Column(Integer, nullable=False))

@@ -117,6 +117,8 @@ class PendingAlert:
     entities: tuple[EntityFound, ...] = ()
     sanction: SanctionFacts | None = None
     access: str | None = None
+    document_id: int | None = None
+    held: str | None = None  # why it waited: "digest" (part of its subscription's digest), "quiet", "muted"
 
 
 @dataclass(frozen=True)
@@ -428,6 +430,8 @@ def _load_alerts(engine: Engine, outbox_ids: list[int]) -> list[PendingAlert]:
                 entities=tuple(entities.get(doc.id, ())),
                 sanction=sanctions.get(doc.id) if doc.id is not None else None,
                 access=doc.access,
+                document_id=doc.id,
+                held=entry.held,
             )
             for entry, doc, source_name in rows
         ]
@@ -476,6 +480,69 @@ def mark_retry(engine: Engine, outbox_id: int, next_attempt_at: datetime, error:
 def mark_failed(engine: Engine, outbox_id: int, error: str, table: Queue = OutboxEntry) -> None:
     with Session(engine) as session, session.begin():
         session.execute(update(table).where(table.id == outbox_id).values(status=FAILED, last_error=error[:2000]))
+
+
+def mark_held(engine: Engine, outbox_id: int, until: datetime, why: str) -> None:
+    """Hand a claimed alert back to wait until ``until`` (a digest, quiet hours, a mute); holding is no attempt."""
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id == outbox_id)
+            .values(status=PENDING, next_attempt_at=until, held=why, attempts=OutboxEntry.attempts - 1)
+        )
+
+
+def release(engine: Engine, outbox_id: int, at: datetime, table: Queue = OutboxEntry) -> None:
+    """Hand a claimed row back unsent and untried (its chat's queue was full, or the sender stopped)."""
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(table).where(table.id == outbox_id).values(status=PENDING, next_attempt_at=at, attempts=table.attempts - 1)
+        )
+
+
+def mark_cancelled(engine: Engine, outbox_id: int, reason: str) -> None:
+    """Never send this alert: its subscription filtered it out, was disabled or removed."""
+    with Session(engine) as session, session.begin():
+        session.execute(update(OutboxEntry).where(OutboxEntry.id == outbox_id).values(status="cancelled", last_error=reason))
+
+
+@dataclass(frozen=True)
+class FailedAlert:
+    """A dead letter: an alert Telegram refused for good, with the reason."""
+
+    outbox_id: int
+    chat_id: str
+    event: str
+    title: str
+    url: str
+    attempts: int
+    created_at: datetime
+    reason: str
+
+
+def failed_alerts(engine: Engine, limit: int = 100) -> list[FailedAlert]:
+    """The newest dead letters (status failed), newest first."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(OutboxEntry, Document.title, Document.url)
+            .join(Document, Document.id == OutboxEntry.document_id)
+            .where(OutboxEntry.status == FAILED)
+            .order_by(OutboxEntry.created_at.desc(), OutboxEntry.id.desc())
+            .limit(limit)
+        ).all()
+    return [
+        FailedAlert(e.id, e.chat_id, e.event, title, url, e.attempts, e.created_at, e.last_error or "") for e, title, url in rows
+    ]
+
+
+def queue_operator_message(engine: Engine, kind: str, text: str, subject: str = "alerts") -> None:
+    """Queue a message for the operator chat (a dead letter, a chat that blocked the bot)."""
+    now = utcnow()
+    with Session(engine) as session, session.begin():
+        session.add(
+            OperatorMessage(source_name=subject[:64], kind=kind[:16], text=text, status=PENDING, attempts=0, created_at=now,
+                            next_attempt_at=now)
+        )
 
 
 def outbox_counts(engine: Engine) -> dict[str, int]:

@@ -88,18 +88,59 @@ class Health:
     min_silence: timedelta = timedelta(days=1)
 
 
+# What a subscription's `kinds` filter names: news articles, Kamervragen documents, AP releases and decisions.
+ALERT_KINDS = ("news", "kamervragen", "ap")
+DELIVERY_MODES = ("instant", "hourly", "daily")
+_CLOCK_RE = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
+
+
 @dataclass(frozen=True)
 class Subscription:
-    """A Telegram chat and the watchlists it follows (None: every core item)."""
+    """A Telegram chat (or forum topic) and what it follows: watchlists (None: every core item) and filters."""
 
     chat_id: str
     watchlists: tuple[str, ...] | None = None
+    thread_id: int | None = None  # a forum topic's message_thread_id
+    kinds: tuple[str, ...] | None = None  # of ALERT_KINDS; None: all
+    min_relevance: float | None = None
+    entities: tuple[str, ...] | None = None  # gazetteer entity ids or names; None: no entity filter
+    mode: str = "instant"  # instant | hourly | daily
+    digest_at: str | None = None  # "HH:MM" Europe/Amsterdam, for daily digests
+    quiet_hours: tuple[str, str] | None = None  # ("22:00", "07:00") Europe/Amsterdam
+
+    @property
+    def target(self) -> str:
+        """What the outbox records as the alert's chat: the chat id, or "chat_id/thread_id" for a topic."""
+        return subscription_target(self.chat_id, self.thread_id)
 
     def wants(self, reached: Collection[str], label: str) -> bool:
         """Whether a document with this label that reached these watchlists is alerted to this chat."""
         if self.watchlists is None:
             return label == CORE
         return label != UNRELATED and bool(set(reached).intersection(self.watchlists))
+
+    def accepts(self, kind: str, relevance: float, entities: Collection[str]) -> bool:
+        """Whether the finer filters let an alert of this kind (ALERT_KINDS), relevance and entities through."""
+        if self.kinds is not None and kind not in self.kinds:
+            return False
+        if self.min_relevance is not None and relevance < self.min_relevance:
+            return False
+        if self.entities is not None:
+            named = {e.casefold() for e in entities}
+            return any(e.casefold() in named for e in self.entities)
+        return True
+
+
+def subscription_target(chat_id: str, thread_id: int | None) -> str:
+    return chat_id if thread_id is None else f"{chat_id}/{thread_id}"
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    """[bot]: who may command the bot. Commands from anyone else get one polite refusal."""
+
+    admins: tuple[int, ...] = ()  # user ids allowed everywhere, including /subscribe and /unsubscribe
+    allowed_chats: tuple[str, ...] = ()  # chats whose members may read (/latest, /search, /status)
 
 
 @dataclass(frozen=True)
@@ -111,6 +152,7 @@ class Config:
     subscriptions: tuple[Subscription, ...] = ()
     operator_chat_id: str | None = None  # where source-health messages go; None: the log only
     health: Health = Health()
+    bot: BotSettings = BotSettings()
     warnings: tuple[ConfigProblem, ...] = ()
     # [crawler] contact_url: where site owners reach the operator; in the user agent of every request.
     contact_url: str | None = None
@@ -308,6 +350,7 @@ class _Checker:
     def config(self, data: dict[str, Any]) -> Config:
         allowed = {
             "sources", "watchlists", "watchlist_files", "gazetteer_files", "subscriptions", "operator", "health", "crawler",
+            "bot",
         }
         if self.path.endswith(SNAPSHOT_SUFFIX):
             allowed.add("gazetteer_entities")
@@ -321,12 +364,31 @@ class _Checker:
         resolved["watchlists"], resolved["gazetteer_entities"] = watchlist_tables, entity_tables
         names = {w.name for w in watchlists}
         subscription_tables = self.tables(data, "subscriptions")
-        self.unique(subscription_tables, "subscriptions", "chat_id")
         subscriptions = tuple(s for i, t in enumerate(subscription_tables) if (s := self.subscription(i, t, names)))
+        seen: set[str] = set()
+        for i, sub in enumerate(subscriptions):
+            if sub.target in seen:
+                self.problem(f"subscriptions[{i}].chat_id", f"duplicate chat {sub.target!r} (add thread_id for a topic)")
+            seen.add(sub.target)
         return Config(
             self.path, sources, watchlists, entities, subscriptions, self.operator(data), self.health(data),
             tuple(self.warnings), contact_url=self.contact_url(data), executor=self.executor(data), resolved=resolved,
+            bot=self.bot(data),
         )
+
+    def bot(self, data: dict[str, Any]) -> BotSettings:
+        table = self.section(data, "bot", {"admins", "allowed_chats"})
+        admins = table.get("admins", [])
+        if not isinstance(admins, list) or not all(isinstance(a, int) and not isinstance(a, bool) for a in admins):
+            self.problem("bot.admins", "must be an array of numeric Telegram user ids")
+            admins = []
+        chats = table.get("allowed_chats", [])
+        allowed: list[str] = []
+        if not isinstance(chats, list):
+            self.problem("bot.allowed_chats", "must be an array of chat ids")
+        else:
+            allowed = [c for j, v in enumerate(chats) if (c := self.chat_id(v, f"bot.allowed_chats[{j}]"))]
+        return BotSettings(admins=tuple(admins), allowed_chats=tuple(allowed))
 
     def executor(self, data: dict[str, Any]) -> Executor:
         table = data.get("crawler", {})
@@ -640,7 +702,10 @@ class _Checker:
 
     def subscription(self, i: int, table: dict[str, Any], watchlists: set[str]) -> Subscription | None:
         where = f"subscriptions[{i}]"
-        self.unknown_keys(table, f"{where}.", {"chat_id", "watchlists"})
+        self.unknown_keys(
+            table, f"{where}.",
+            {"chat_id", "thread_id", "watchlists", "kinds", "min_relevance", "entities", "mode", "digest_at", "quiet_hours"},
+        )
         before = len(self.problems)
         chat_id = None
         if "chat_id" not in table:
@@ -658,10 +723,57 @@ class _Checker:
                         known = ", ".join(sorted(watchlists)) or "none"
                         self.problem(f"{where}.watchlists[{j}]", f"no watchlist named {name!r} (known: {known})")
                 names = tuple(value)
+        thread_id = table.get("thread_id")
+        if thread_id is not None and (isinstance(thread_id, bool) or not isinstance(thread_id, int) or thread_id <= 0):
+            self.problem(f"{where}.thread_id", f"must be a forum topic's positive message_thread_id, not {thread_id!r}")
+        kinds = self.string_list(table, "kinds", where)
+        for j, kind in enumerate(kinds or ()):
+            if kind not in ALERT_KINDS:
+                self.problem(f"{where}.kinds[{j}]", f"{kind!r} is not one of {', '.join(ALERT_KINDS)}")
+        entities = self.string_list(table, "entities", where)
+        min_relevance = table.get("min_relevance")
+        if min_relevance is not None and (isinstance(min_relevance, bool) or not isinstance(min_relevance, (int, float))
+                                          or min_relevance < 0):
+            self.problem(f"{where}.min_relevance", f"must be a number of at least 0, not {min_relevance!r}")
+        mode = table.get("mode", "instant")
+        if mode not in DELIVERY_MODES:
+            self.problem(f"{where}.mode", f"{mode!r} is not one of {', '.join(DELIVERY_MODES)}")
+        digest_at = table.get("digest_at")
+        if mode == "daily":
+            digest_at = self.clock(digest_at if digest_at is not None else "08:00", f"{where}.digest_at")
+        elif digest_at is not None:
+            self.problem(f"{where}.digest_at", "only a daily digest has a time (mode = \"daily\")")
+        quiet: tuple[str, str] | None = None
+        if "quiet_hours" in table:
+            value = table["quiet_hours"]
+            parts = value.split("-") if isinstance(value, str) else []
+            if len(parts) != 2 or not all(_CLOCK_RE.match(p.strip()) for p in parts) or parts[0].strip() == parts[1].strip():
+                self.problem(f"{where}.quiet_hours", f"must be like \"22:00-07:00\" (Europe/Amsterdam), not {value!r}")
+            else:
+                quiet = (parts[0].strip(), parts[1].strip())
         if len(self.problems) > before:
             return None
         assert chat_id is not None
-        return Subscription(chat_id=chat_id, watchlists=names)
+        return Subscription(
+            chat_id=chat_id, watchlists=names, thread_id=thread_id, kinds=kinds,
+            min_relevance=float(min_relevance) if min_relevance is not None else None, entities=entities, mode=mode,
+            digest_at=digest_at, quiet_hours=quiet,
+        )
+
+    def string_list(self, table: dict[str, Any], key: str, where: str) -> tuple[str, ...] | None:
+        if key not in table:
+            return None
+        value = table[key]
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+            self.problem(f"{where}.{key}", "must be a non-empty array of strings")
+            return None
+        return tuple(v.strip() for v in value)
+
+    def clock(self, value: Any, key: str) -> str | None:
+        if not isinstance(value, str) or not _CLOCK_RE.match(value):
+            self.problem(key, f"must be a time like \"08:00\" (Europe/Amsterdam), not {value!r}")
+            return None
+        return value
 
     def chat_id(self, value: Any, key: str) -> str | None:
         if isinstance(value, bool) or not (
