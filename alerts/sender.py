@@ -18,7 +18,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from alerts.errors import ChatForbidden, RetryLater, Undeliverable
+from alerts.errors import ChatForbidden, NotifierUnavailable, RetryLater, Undeliverable
 from alerts.flood import FloodLimiter, FloodLimits, Unlimited
 from alerts.format import render_digest, render_html, render_text
 from alerts.schedule import hold_until
@@ -113,6 +113,8 @@ class Sender:
         self._stop = asyncio.Event()
         self._external: asyncio.Event | None = None
         self._paused: dict[str, datetime] = {}  # chat -> until (Telegram's retry_after)
+        # Set when the notifier stopped working (token rejected): every worker hands its rows back.
+        self.unavailable: NotifierUnavailable | None = None
 
     def _stopping(self) -> bool:
         return self._stop.is_set() or (self._external is not None and self._external.is_set())
@@ -215,6 +217,12 @@ class Sender:
                 message_id = None
             else:
                 message_id = await self.notifier.send(job.chat_id, job.text, job.thread_id)
+        except NotifierUnavailable as exc:
+            self.unavailable = exc
+            self._stop.set()
+            queue.appendleft(job)
+            self._hand_back(queue, self.clock(), str(exc), release=True)
+            return
         except RetryLater as exc:
             self._retry(job, queue, exc)
         except ChatForbidden as exc:
@@ -309,6 +317,8 @@ class Sender:
                     break
             await self.idle()
         await self.idle()
+        if self.unavailable is not None:
+            raise self.unavailable
         return self.report
 
     async def close(self) -> None:

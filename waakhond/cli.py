@@ -178,7 +178,9 @@ def send_alerts(app: App) -> None:
 
     async def go() -> SendReport:
         async with make_notifier(app.settings) as notifier:
-            return await send_due(app.engine, notifier)
+            return await send_due(
+                app.engine, notifier, operator_chat_id=app.config.operator_chat_id, configured=app.config.subscriptions
+            )
 
     report = asyncio.run(go())
     click.echo(f"{report.sent} sent, {report.retried} to retry, {report.failed} failed", err=True)
@@ -693,6 +695,12 @@ def _iso(value: datetime | None) -> str | None:
 from waakhond import cli_stories  # noqa: E402
 
 for _command in (cli_stories.story, cli_stories.links, cli_stories.entity, cli_stories.relate):
+    cli.add_command(_command)
+
+# Dead letters, subscriptions and the bot.
+from waakhond import cli_alerts  # noqa: E402
+
+for _command in (cli_alerts.alerts, cli_alerts.subscriptions, cli_alerts.bot):
     cli.add_command(_command)
 
 

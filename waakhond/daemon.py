@@ -23,10 +23,12 @@ from sqlalchemy import Engine
 
 from alerts.console import ConsoleNotifier
 from alerts.errors import NotifierUnavailable
-from alerts.sender import Notifier, send_due
-from alerts.routing import recipients
+from alerts.sender import Notifier, SendReport, Sender
+from alerts.routing import Router
 from alerts.telegram import TelegramNotifier
+
 from storage import kamervragen, repository
+from storage import subscriptions as stored_subscriptions
 from storage.models import CrawlRun, utcnow
 from waakhond.config import AMSTERDAM, SNAPSHOT_SUFFIX, Config, Settings, Source, load_config
 from waakhond.errors import ConfigError
@@ -36,7 +38,8 @@ from waakhond.health import evaluate
 
 logger = logging.getLogger(__name__)
 
-SEND_INTERVAL = timedelta(seconds=30)
+# The sender looks for due alerts this often (a crawl's alerts are also sent as soon as it ends).
+SEND_INTERVAL = timedelta(seconds=1)
 HEARTBEAT_INTERVAL = timedelta(seconds=30)
 SILENCE_CHECK_INTERVAL = timedelta(minutes=15)
 CACHE_PRUNE_INTERVAL = timedelta(days=1)
@@ -90,6 +93,8 @@ class Daemon:
         self._send_lock = asyncio.Lock()
         self._notifier: Notifier | None = None
         self._notifier_cm: TelegramNotifier | ConsoleNotifier | None = None
+        # One sender for the daemon's life: its flood limits and per-chat pauses carry over between ticks.
+        self._sender: Sender | None = None
         self._stop = asyncio.Event()
         self._scheduler: AsyncIOScheduler | None = None
         self.snapshot = settings.data_dir / f"daemon-config{SNAPSHOT_SUFFIX}"
@@ -153,6 +158,7 @@ class Daemon:
         else:
             self.executor.reload(config)
         self.config = config
+        self.sync_subscriptions()
         now = datetime.now(UTC)
         for source in config.sources:
             if old.get(source.name) != source:
@@ -177,6 +183,7 @@ class Daemon:
         for warning in self.config.warnings:
             logger.warning("config: %s", warning)
         self.abandon_stale_runs()
+        self.sync_subscriptions()
         self._scheduler = scheduler = self.build_scheduler()
         scheduler.start()
         loop.add_signal_handler(signal.SIGHUP, self.reload)
@@ -199,6 +206,13 @@ class Daemon:
         self.heartbeat_now(stopped=True)
         logger.info("waakhond daemon stopped")
         return 0
+
+    def sync_subscriptions(self) -> None:
+        """The config file's subscriptions become the database's (bot-made ones stay)."""
+        report = stored_subscriptions.sync_config(self.engine, self.config.subscriptions)
+        if report.added or report.updated or report.removed:
+            logger.info("subscriptions from the config: %d added, %d updated, %d removed", report.added,
+                        report.updated, report.removed)
 
     def abandon_stale_runs(self) -> None:
         """Crawl runs left 'running' by a daemon that died; a source locked by a live crawl is left alone."""
@@ -283,7 +297,7 @@ class Daemon:
         now = datetime.now(UTC)
         subscriptions = self.config.subscriptions
         overdue = kamervragen.check_overdue(
-            self.engine, lambda reached, label: recipients(subscriptions, reached, label), now, now - kamervragen.ALERT_HORIZON
+            self.engine, Router(self.engine, subscriptions), now, now - kamervragen.ALERT_HORIZON
         )
         if overdue:
             logger.info("Kamervragen past their answer deadline: %s", ", ".join(overdue))
@@ -294,16 +308,27 @@ class Daemon:
         with self._tracked():
             async with self._send_lock:
                 try:
-                    notifier = await self._open_notifier()
-                    report = await send_due(
-                        self.engine, notifier, stop=self._stop, operator_chat_id=self.config.operator_chat_id
-                    )
+                    sender = await self._open_sender()
+                    await sender.pump()
+                    if sender.unavailable is not None:
+                        raise sender.unavailable
                 except NotifierUnavailable as exc:
                     logger.error("alerts not sent: %s", exc)
                     await self._close_notifier()
                     return
+            report, sender.report = sender.report, SendReport()
             if report.sent or report.retried or report.failed:
                 logger.info("alerts: %d sent, %d to retry, %d failed", report.sent, report.retried, report.failed)
+
+    async def _open_sender(self) -> Sender:
+        notifier = await self._open_notifier()
+        if self._sender is None or self._sender.notifier is not notifier:
+            self._sender = Sender(
+                self.engine, notifier, operator_chat_id=self.config.operator_chat_id, configured=self.config.subscriptions
+            )
+        else:
+            self._sender.operator_chat_id, self._sender.configured = self.config.operator_chat_id, self.config.subscriptions
+        return self._sender
 
     async def heartbeat(self) -> None:
         self.heartbeat_now()
@@ -335,6 +360,9 @@ class Daemon:
         return self._notifier
 
     async def _close_notifier(self) -> None:
+        if self._sender is not None:
+            sender, self._sender = self._sender, None
+            await sender.close()
         if self._notifier_cm is not None:
             cm, self._notifier_cm, self._notifier = self._notifier_cm, None, None
             await cm.__aexit__(None, None, None)

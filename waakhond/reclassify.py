@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from alerts.routing import recipients
+from alerts.routing import Router
 from pipeline.classify import Classifier
 from storage.reclassify import documents_to_classify, save_classifications, settle_alerts
 from waakhond.config import Config
@@ -61,6 +61,6 @@ def reclassify(
         if progress is not None:
             progress(len(batch))
     report.alerts_queued, report.alerts_cancelled = settle_alerts(
-        engine, touched, lambda reached, label: recipients(subscriptions, reached, label), queue=alert
+        engine, touched, Router(engine, subscriptions), queue=alert
     )
     return report

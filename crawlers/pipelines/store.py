@@ -9,7 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from sqlalchemy import Engine
 
-from alerts.routing import recipients
+from alerts.routing import Router
 from crawlers.context import crawl_context
 from crawlers.exceptions import AlreadyStored
 from crawlers.items import ArticleItem
@@ -26,6 +26,7 @@ class SourceStorePipeline:
         self.engine = engine
         self.source = source
         self.subscriptions = subscriptions
+        self.router = Router(engine, subscriptions)
         self.stats = stats
         self.source_id: int | None = None
 
@@ -41,7 +42,7 @@ class SourceStorePipeline:
 
     def route(self, reached: Collection[str], label: str) -> list[str]:
         """The subscribed chats that want a document with this label that reached these watchlists."""
-        return recipients(self.subscriptions, reached, label)
+        return self.router(reached, label)
 
 
 class StorePipeline(SourceStorePipeline):

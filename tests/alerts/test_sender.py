@@ -143,8 +143,8 @@ def test_a_stop_finishes_the_message_in_flight_and_hands_back_the_rest(engine: E
     out = io.StringIO()
 
     class StopAfterOne(ConsoleNotifier):
-        async def send(self, chat_id: str, text: str) -> int | None:
-            await super().send(chat_id, text)
+        async def send(self, chat_id: str, text: str, thread_id: int | None = None) -> int | None:
+            await super().send(chat_id, text, thread_id)
             stop.set()  # the operator pressed Ctrl-C while this message was going out
             return None
 

@@ -49,6 +49,7 @@ class Call:
     method: str
     params: dict[str, str]
     status: int = field(default=200, compare=False)
+    at: float = field(default=0.0, compare=False)  # time.monotonic() when it was answered
 
 
 @dataclass
@@ -57,6 +58,8 @@ class _Failure:
     description: str
     retry_after: int | None
     remaining: int
+    chat_id: str | None = None  # only calls for this chat fail; None: any call
+    delay: float = 0.0  # seconds to hold the answer (longer than the client's timeout: a time-out)
 
 
 class HTMLEntityError(ValueError):
@@ -160,9 +163,14 @@ class FakeBotAPI(LocalServer):
         self._messages: list[dict[str, str]] = []
         self._failures: dict[str, list[_Failure]] = {}
         self._next_message_id = 1
+        self._updates: list[dict[str, Any]] = []
+        self._next_update_id = 1
         self._methods: dict[str, tuple[str, Callable[[dict[str, str]], Any]]] = {
             "getme": ("getMe", self._get_me),
             "sendmessage": ("sendMessage", self._send_message),
+            "deletewebhook": ("deleteWebhook", lambda params: True),
+            "setmycommands": ("setMyCommands", lambda params: True),
+            "getupdates": ("getUpdates", lambda params: []),
         }
 
 
@@ -175,8 +183,10 @@ class FakeBotAPI(LocalServer):
         description: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        chat_id: str | int | None = None,
+        delay: float = 0.0,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail with a real-shaped Bot API error.
+        """Make the next ``times`` calls (to ``chat_id`` only, when given) of ``method`` fail with a real-shaped Bot API error.
 
         For 429, ``retry_after`` defaults to 1 and is sent as ``parameters.retry_after`` (PTB
         raises RetryAfter only when it is present); other statuses carry no parameters unless
@@ -187,7 +197,47 @@ class FakeBotAPI(LocalServer):
         if description is None:
             description = DEFAULT_DESCRIPTIONS.get(status, f"Error {status}").format(retry_after=retry_after)
         with self._cond:
-            self._failures.setdefault(method.lower(), []).append(_Failure(status, description, retry_after, times))
+            self._failures.setdefault(method.lower(), []).append(
+                _Failure(status, description, retry_after, times, None if chat_id is None else str(chat_id), delay)
+            )
+
+    def time_out_next(self, seconds: float, chat_id: str | int | None = None, times: int = 1) -> None:
+        """Hold the next ``times`` sendMessage calls (of ``chat_id``) ``seconds`` before answering 504, unsent.
+
+        With ``seconds`` above the client's read timeout the client sees a time-out; the message is
+        not delivered (the ambiguous case, delivered but unanswered, is the crash test's).
+        """
+        self.fail_next("sendMessage", status=504, description="Gateway Timeout", times=times, chat_id=chat_id,
+                       delay=seconds)
+
+    def messages_for(self, chat_id: str | int) -> list[dict[str, str]]:
+        return [m for m in self.messages if m.get("chat_id") == str(chat_id)]
+
+    def push_update(self, chat_id: int, user_id: int, text: str, chat_type: str | None = None) -> int:
+        """Queue a text message from ``user_id`` in ``chat_id`` for getUpdates; its update_id."""
+        with self._cond:
+            update_id = self._next_update_id
+            self._next_update_id += 1
+            kind = chat_type or ("private" if chat_id > 0 else "supergroup")
+            chat: dict[str, Any] = {"id": chat_id, "type": kind}
+            chat.update({"first_name": "Tester"} if kind == "private" else {"title": "Test Group"})
+            message: dict[str, Any] = {
+                "message_id": 100000 + update_id, "date": int(time.time()), "chat": chat, "text": text,
+                "from": {"id": user_id, "is_bot": False, "first_name": "Tester"},
+            }
+            if text.startswith("/"):
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+            self._updates.append({"update_id": update_id, "message": message})
+            self._cond.notify_all()
+            return update_id
+
+    def wait_for_call(self, method: str, n: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Block until ``method`` was called at least ``n`` times (any outcome)."""
+        with self._cond:
+            done = self._cond.wait_for(lambda: sum(c.method == method for c in self._calls) >= n, timeout=timeout)
+            if not done:
+                raise AssertionError(f"expected {n} {method} call(s) within {timeout}s: {[c.method for c in self._calls]}")
+            return [c for c in self._calls if c.method == method]
 
     @property
     def calls(self) -> list[Call]:
@@ -244,17 +294,21 @@ class FakeBotAPI(LocalServer):
             if known is None:
                 raise _ApiError(404, "Not Found")
             method_name, implementation = known
-            self._raise_scripted_failure(method_name)
+            self._raise_scripted_failure(method_name, params)
+            if method_name == "getUpdates":
+                result = self._get_updates(params)
+            else:
+                with self._cond:
+                    result = implementation(params)
             with self._cond:
-                result = implementation(params)
-                self._calls.append(Call(method_name, params, 200))
+                self._calls.append(Call(method_name, params, 200, time.monotonic()))
                 if method_name == "sendMessage":
                     self._messages.append(params)
                 self._cond.notify_all()
             return self._json(200, {"ok": True, "result": result})
         except _ApiError as err:
             with self._cond:
-                self._calls.append(Call(method_name, params, err.status))
+                self._calls.append(Call(method_name, params, err.status, time.monotonic()))
                 self._cond.notify_all()
             body: dict[str, Any] = {"ok": False, "error_code": err.status, "description": err.description}
             if err.retry_after is not None:
@@ -262,16 +316,29 @@ class FakeBotAPI(LocalServer):
             headers = {"Retry-After": str(err.retry_after)} if err.retry_after is not None else {}
             return self._json(err.status, body, headers)
 
-    def _raise_scripted_failure(self, method_name: str) -> None:
+    def _raise_scripted_failure(self, method_name: str, params: dict[str, str]) -> None:
         with self._cond:
             queue = self._failures.get(method_name.lower())
-            if not queue:
+            chat = params.get("chat_id")
+            failure = next((f for f in queue or () if f.chat_id is None or f.chat_id == chat), None)
+            if failure is None:
                 return
-            failure = queue[0]
             failure.remaining -= 1
             if failure.remaining <= 0:
-                queue.pop(0)
+                queue.remove(failure)  # type: ignore[union-attr]
+        if failure.delay:
+            # The injected fault itself: an answer that comes too late for the client.
+            time.sleep(failure.delay)
         raise _ApiError(failure.status, failure.description, failure.retry_after)
+
+    def _get_updates(self, params: dict[str, str]) -> list[dict[str, Any]]:
+        """Long polling: the updates after ``offset``, waiting up to ``timeout`` (at most 1 s here) for one."""
+        offset = int(params.get("offset") or 0)
+        wait = min(float(params.get("timeout") or 0), 1.0)
+        with self._cond:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            self._cond.wait_for(lambda: bool(self._updates), timeout=wait)
+            return [dict(u) for u in self._updates]
 
     @staticmethod
     def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
