@@ -49,7 +49,7 @@ def test_sigkill_after_the_api_call_gives_at_least_once_with_one_duplicate(
     killed_rows = _wait_for_file(tmp_path / "sent", first)
     assert len(fake_telegram.messages) == 1  # Telegram has it ...
     os.kill(first.pid, signal.SIGKILL)
-    first.wait(timeout=30)
+    first.communicate(timeout=30)
     assert first.returncode == -signal.SIGKILL
     with Session(engine) as s:
         killed = s.get(OutboxEntry, int(killed_rows))
