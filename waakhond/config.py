@@ -152,7 +152,6 @@ class Config:
     subscriptions: tuple[Subscription, ...] = ()
     operator_chat_id: str | None = None  # where source-health messages go; None: the log only
     health: Health = Health()
-    bot: BotSettings = BotSettings()
     warnings: tuple[ConfigProblem, ...] = ()
     # [crawler] contact_url: where site owners reach the operator; in the user agent of every request.
     contact_url: str | None = None
@@ -160,6 +159,8 @@ class Config:
     executor: Executor = Executor()
     # The validated settings with watchlist_files and gazetteer_files read in: the daemon's snapshot for crawls.
     resolved: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # [bot]: who may command the bot.
+    bot: BotSettings = BotSettings()
 
     def source(self, name: str) -> Source:
         for source in self.sources:

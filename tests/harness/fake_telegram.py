@@ -213,8 +213,10 @@ class FakeBotAPI(LocalServer):
     def messages_for(self, chat_id: str | int) -> list[dict[str, str]]:
         return [m for m in self.messages if m.get("chat_id") == str(chat_id)]
 
-    def push_update(self, chat_id: int, user_id: int, text: str, chat_type: str | None = None) -> int:
-        """Queue a text message from ``user_id`` in ``chat_id`` for getUpdates; its update_id."""
+    def push_update(
+        self, chat_id: int, user_id: int, text: str, chat_type: str | None = None, thread_id: int | None = None
+    ) -> int:
+        """Queue a text message from ``user_id`` in ``chat_id`` (a forum topic's, with ``thread_id``) for getUpdates."""
         with self._cond:
             update_id = self._next_update_id
             self._next_update_id += 1
@@ -225,6 +227,9 @@ class FakeBotAPI(LocalServer):
                 "message_id": 100000 + update_id, "date": int(time.time()), "chat": chat, "text": text,
                 "from": {"id": user_id, "is_bot": False, "first_name": "Tester"},
             }
+            if thread_id is not None:
+                chat["is_forum"] = True
+                message.update(message_thread_id=thread_id, is_topic_message=True)
             if text.startswith("/"):
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
             self._updates.append({"update_id": update_id, "message": message})
