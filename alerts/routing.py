@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import Engine
 
 from storage import subscriptions as subs
 from waakhond.config import Subscription
-
-# Bot commands change subscriptions while crawls run; a crawl sees a change within this many seconds.
-REFRESH_SECONDS = 5.0
-
 
 def recipients(subscriptions: Sequence[Subscription], reached: Collection[str], label: str) -> list[str]:
     """Targets of the subscriptions that want a document with this label that reached these watchlists.
@@ -23,20 +18,17 @@ def recipients(subscriptions: Sequence[Subscription], reached: Collection[str], 
 
 
 class Router:
-    """``router(reached, label)``: the targets of the database's enabled subscriptions and the config's unsynced ones."""
+    """``router(reached, label)``: the targets of the database's enabled subscriptions and the config's unsynced ones.
+
+    The subscriptions are read once, when the router is made: routing runs inside the transaction
+    that stores a document, where SQLite allows no second connection. A crawl therefore routes with
+    the subscriptions as they were when it started; the sender checks each alert's subscription
+    again when it sends (a removed or disabled one gets nothing).
+    """
 
     def __init__(self, engine: Engine, configured: Sequence[Subscription]) -> None:
-        self.engine = engine
-        self.configured = tuple(configured)
-        self._loaded_at = -REFRESH_SECONDS
-        self._active: list[Subscription] = []
-
-    def active(self) -> list[Subscription]:
-        if time.monotonic() - self._loaded_at >= REFRESH_SECONDS:
-            stored = subs.merged(subs.all_subscriptions(self.engine), self.configured)
-            self._active = [s.subscription for s in stored if s.enabled]
-            self._loaded_at = time.monotonic()
-        return self._active
+        stored = subs.merged(subs.all_subscriptions(engine), configured)
+        self.active = [s.subscription for s in stored if s.enabled]
 
     def __call__(self, reached: Collection[str], label: str) -> list[str]:
-        return recipients(self.active(), reached, label)
+        return recipients(self.active, reached, label)

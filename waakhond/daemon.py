@@ -191,8 +191,13 @@ class Daemon:
             "waakhond daemon started: %d sources, alerts via %s, crawls on %s", len(self.config.sources),
             self._notifier_name(), self._executor_name(),
         )
+        bot = await self._start_bot()
         await self._stop.wait()
         logger.info("stopping: no new crawls; letting running crawls and the send in flight finish")
+        if bot is not None:
+            from alerts.bot import stop_bot
+
+            await stop_bot(bot)
         # APScheduler's shutdown would cancel running jobs mid-send; pause it and let them end instead.
         scheduler.pause()
         executors = [self.executor, *self._retired]
@@ -206,6 +211,22 @@ class Daemon:
         self.heartbeat_now(stopped=True)
         logger.info("waakhond daemon stopped")
         return 0
+
+    async def _start_bot(self) -> object | None:
+        """The command bot runs inside the daemon when there is a token and [bot] names anyone."""
+        allowed = self.config.bot.admins or self.config.bot.allowed_chats
+        if not (self.settings.telegram_bot_token and allowed):
+            return None
+        from alerts.bot import build_application, start_bot
+
+        app = build_application(self.settings.telegram_bot_token, self.settings.telegram_api_url, self.engine, self.config)
+        try:
+            await start_bot(app)
+        except Exception:  # noqa: BLE001 - the bot is an extra: alerts and crawls go on without it
+            logger.exception("bot: could not start; commands are not answered")
+            return None
+        logger.info("bot: answering commands")
+        return app
 
     def sync_subscriptions(self) -> None:
         """The config file's subscriptions become the database's (bot-made ones stay)."""
