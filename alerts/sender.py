@@ -308,14 +308,19 @@ class Sender:
             await asyncio.gather(*running)
 
     async def drain(self, stop: asyncio.Event | None = None) -> SendReport:
-        """Send everything due now (and what becomes due while sending), then return the report."""
+        """Send everything due now (and what becomes due while sending), then return the report.
+
+        Claims again whenever a chat's worker finishes (or every quarter second), so busy chats
+        never hold up the others' rows behind one batch.
+        """
         self._external = stop
         while not self._stopping():
-            if not await self.pump():
-                await self.idle()
-                if self._stopping() or not await self.pump():
-                    break
-            await self.idle()
+            claimed = await self.pump()
+            running = [t for t in self._workers.values() if not t.done()]
+            if not claimed and not running:
+                break
+            if running:
+                await asyncio.wait(running, timeout=0.25, return_when=asyncio.FIRST_COMPLETED)
         await self.idle()
         if self.unavailable is not None:
             raise self.unavailable
