@@ -163,3 +163,16 @@ def test_a_stuck_chat_cannot_outlive_the_lease(engine: Engine, fake_telegram: Fa
     assert report.sent == 25
     assert {r.attempts for r in rows(engine)} == {1}
     assert len(fake_telegram.messages) == 25
+
+
+def test_dead_letters_and_blocked_chats_reach_the_operator_chat(engine: Engine, fake_telegram: FakeBotAPI) -> None:
+    subs.add(engine, Subscription(chat_id="801"))
+    queue(engine, ["801", "802"], n=1)
+    fake_telegram.fail_next(status=403, chat_id="801")
+    fake_telegram.fail_next(status=400, description="Bad Request: message is too long", chat_id="802")
+    # A clock a minute ahead: the operator messages queued during the pass are due in it as well.
+    report = send(engine, fake_telegram, Clock(datetime.now(UTC) + timedelta(minutes=1)), operator_chat_id="-100999")
+    assert report.failed == 2 and report.operator == 2
+    told = sorted(parse_telegram_html(m["text"]) for m in fake_telegram.messages_for("-100999"))
+    assert told[0].startswith("Bericht niet afgeleverd aan chat 802") and "Message is too long" in told[0]
+    assert told[1].startswith("Chat 801 weigert de bot") and "waakhond subscriptions --enable 801" in told[1]
