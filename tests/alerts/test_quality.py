@@ -23,7 +23,7 @@ from waakhond.config import AMSTERDAM, Subscription
 
 HOSTILE = (
     "<script>alert(1)</script> <b>vet</b> </i> &amp; &lt; *ster* _schuin_ `code` [klik](https://x.example) "
-    "<tg-spoiler>geheim</tg-spoiler>\x07bel\x00nul\x1b[31m \u202eesrever"
+    "<tg-spoiler>geheim</tg-spoiler>\x07bel\x01soh\x1b[31m \u202eesrever"
 )
 
 
@@ -64,7 +64,7 @@ def test_html_entity_markup_and_control_characters_arrive_as_literal_text(engine
         "<tg-spoiler>geheim</tg-spoiler>"
     )
     # Control characters are shown as visible symbols; the bidi override that would reverse the text is dropped.
-    assert "\u2407bel\u2400nul\u241b[31m esrever" in title and "\u202e" not in shown
+    assert "\u2407bel\u2401soh\u241b[31m esrever" in title and "\u202e" not in shown
     # The only markup Telegram sees is Waakhond's own: the title bold, the matched word bold in the snippet.
     assert message["text"].startswith("<b>&lt;script&gt;")
     assert "Over <b>Clearview</b> en &lt;script&gt;" in message["text"]
