@@ -123,9 +123,7 @@ class CommandBot:
         rows = stored.of_chat(self.engine, chat_id)
         if not rows:
             return "Deze chat heeft geen abonnement. /subscribe om er een te nemen."
-        from waakhond.cli_alerts import describe
-
-        return "\n".join(html.escape(describe(r), quote=False) for r in rows)
+        return "\n".join(html.escape(stored.describe(r), quote=False) for r in rows)
 
     def _subscribe(self, args: list[str], chat_id: str, thread_id: int | None) -> str:
         known = {w.name for w in self.config.watchlists}

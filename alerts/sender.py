@@ -200,7 +200,7 @@ class Sender:
         queue = self._queues[key]
         while queue:
             if self._stopping():
-                self._hand_back(queue, self.clock(), "not sent yet: sender stopped", release=True)
+                self._hand_back(queue, self.clock())
                 return
             job = queue.popleft()
             if job.chat_id is not None:
@@ -221,7 +221,7 @@ class Sender:
             self.unavailable = exc
             self._stop.set()
             queue.appendleft(job)
-            self._hand_back(queue, self.clock(), str(exc), release=True)
+            self._hand_back(queue, self.clock())
             return
         except RetryLater as exc:
             self._retry(job, queue, exc)
@@ -249,7 +249,7 @@ class Sender:
             for row_id in job.row_ids:
                 repository.mark_retry(self.engine, row_id, until, str(exc), job.table)
             self.report.retried += len(job.row_ids)
-            self._hand_back(queue, until, f"chat paused by flood control: {exc}", release=True)
+            self._hand_back(queue, until)
             logger.warning("chat %s paused by flood control until %s", job.chat_id, until.isoformat())
             return
         if job.attempts >= MAX_ATTEMPTS:
@@ -270,7 +270,7 @@ class Sender:
             return
         disabled = subs.disable_chat(self.engine, job.chat_id, str(exc))
         # The rest of this chat's queue cannot go either; the subscription check cancels it on the next claim.
-        self._hand_back(queue, self.clock(), "chat refused the bot", release=True)
+        self._hand_back(queue, self.clock())
         logger.error("chat %s refuses the bot (%s); its subscriptions are disabled: %s", job.chat_id, exc,
                      ", ".join(disabled) or "none stored")
         repository.queue_operator_message(
@@ -291,7 +291,8 @@ class Sender:
                 "Zie: waakhond alerts --failed",
             )
 
-    def _hand_back(self, queue: deque[_Job], at: datetime, why: str, release: bool) -> None:
+    def _hand_back(self, queue: deque[_Job], at: datetime) -> None:
+        """The rest of a chat's queue back to the outbox, untried, due at ``at``."""
         while queue:
             job = queue.popleft()
             for row_id in job.row_ids:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxEntry, SubscriptionRow, utcnow
-from waakhond.config import Subscription
+from waakhond.config import AMSTERDAM, Subscription
 
 CONFIG = "config"
 BOT = "bot"
@@ -183,3 +183,22 @@ def merged(stored: Sequence[StoredSubscription], configured: Sequence[Subscripti
     """The database's subscriptions, plus configured ones it does not know yet (a config not synced)."""
     known = {s.target for s in stored}
     return list(stored) + [StoredSubscription(replace(c)) for c in configured if c.target not in known]
+
+
+def describe(row: StoredSubscription) -> str:
+    """One line: target, state, filters, delivery."""
+    sub = row.subscription
+    parts = [sub.target, "enabled" if row.enabled else f"DISABLED ({row.disabled_reason})", f"from {row.origin}"]
+    parts.append("watchlists: " + (", ".join(sub.watchlists) if sub.watchlists is not None else "every core item"))
+    if sub.kinds is not None:
+        parts.append("kinds: " + ", ".join(sub.kinds))
+    if sub.min_relevance is not None:
+        parts.append(f"relevance >= {sub.min_relevance:g}")
+    if sub.entities is not None:
+        parts.append("entities: " + ", ".join(sub.entities))
+    parts.append(sub.mode + (f" at {sub.digest_at}" if sub.mode == "daily" else ""))
+    if sub.quiet_hours:
+        parts.append(f"quiet {sub.quiet_hours[0]}-{sub.quiet_hours[1]}")
+    if row.muted_until is not None:
+        parts.append("muted until " + row.muted_until.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M"))
+    return " · ".join(parts)

@@ -52,26 +52,7 @@ def subscriptions(app: App, sync: bool, enable: str | None, disable: str | None)
     if not rows:
         click.echo("no subscriptions")
     for row in rows:
-        click.echo(describe(row))
-
-
-def describe(row: stored.StoredSubscription) -> str:
-    """One line: target, state, filters, delivery."""
-    sub = row.subscription
-    parts = [sub.target, "enabled" if row.enabled else f"DISABLED ({row.disabled_reason})", f"from {row.origin}"]
-    parts.append("watchlists: " + (", ".join(sub.watchlists) if sub.watchlists is not None else "every core item"))
-    if sub.kinds is not None:
-        parts.append("kinds: " + ", ".join(sub.kinds))
-    if sub.min_relevance is not None:
-        parts.append(f"relevance >= {sub.min_relevance:g}")
-    if sub.entities is not None:
-        parts.append("entities: " + ", ".join(sub.entities))
-    parts.append(sub.mode + (f" at {sub.digest_at}" if sub.mode == "daily" else ""))
-    if sub.quiet_hours:
-        parts.append(f"quiet {sub.quiet_hours[0]}-{sub.quiet_hours[1]}")
-    if row.muted_until is not None:
-        parts.append("muted until " + row.muted_until.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M"))
-    return " · ".join(parts)
+        click.echo(stored.describe(row))
 
 
 @click.command("bot")
