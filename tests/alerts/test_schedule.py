@@ -57,8 +57,11 @@ def send(engine: Engine, api: FakeBotAPI, clock: Clock) -> SendReport:
 def test_quiet_hours_hold_instant_alerts_until_they_end(engine: Engine, fake_telegram: FakeBotAPI) -> None:
     subs.add(engine, Subscription("701", quiet_hours=("22:00", "07:00")))
     queue(engine, ["701"], n=2)
-    clock = Clock(max(datetime.now(UTC), local(2026, 12, 20, 23, 0).astimezone(UTC)))
-    clock.now = clock.now.astimezone(AMSTERDAM).replace(hour=23, minute=0).astimezone(UTC)
+    # The next 23:00 in Amsterdam after the rows were queued: inside the quiet hours.
+    night = datetime.now(UTC).astimezone(AMSTERDAM).replace(hour=23, minute=0, second=0, microsecond=0)
+    if night <= datetime.now(UTC):
+        night = (night + timedelta(days=1)).replace(hour=23)
+    clock = Clock(night.astimezone(UTC))
     assert send(engine, fake_telegram, clock).held == 2 and fake_telegram.messages == []
     with Session(engine) as s:
         held = list(s.execute(select(OutboxEntry)).scalars())
