@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -24,6 +25,7 @@ terms = ["gezichtsherkenning"]
 admins = [{ADMIN}]
 allowed_chats = [{GROUP}]
 """
+WATCHLIST_ONLY = CONFIG.split("[bot]")[0]
 
 
 def run_bot(engine: Engine, api: FakeBotAPI, config: Config, script: Callable[[], Awaitable[None]]) -> None:
@@ -100,3 +102,30 @@ def test_a_subscription_made_in_a_forum_topic_is_that_topics(engine: Engine, fak
     run_bot(engine, fake_telegram, config, script)
     assert [s.target for s in subs.all_subscriptions(engine)] == [f"{GROUP}/42"]
     assert fake_telegram.messages[0]["message_thread_id"] == "42"
+
+
+def test_the_daemon_starts_the_bot_when_bot_is_configured(
+    engine: Engine, fake_telegram: FakeBotAPI, tmp_path: Path, database_url: str
+) -> None:
+    from waakhond.config import Settings
+    from waakhond.daemon import Daemon
+
+    settings = Settings(data_dir=tmp_path, database_url=database_url, telegram_bot_token=fake_telegram.token,
+                        telegram_api_url=fake_telegram.base_url)
+
+    async def go(config: Config) -> bool:
+        daemon = Daemon(settings, config, engine)
+        app = await daemon._start_bot()
+        if app is None:
+            return False
+        try:
+            fake_telegram.push_update(ADMIN, ADMIN, "/help")
+            await asyncio.to_thread(fake_telegram.wait_for_messages, 1, 15)
+        finally:
+            await stop_bot(app)  # type: ignore[arg-type]
+        return True
+
+    assert asyncio.run(go(parse_config(WATCHLIST_ONLY, "w.toml"))) is False  # no [bot]: no polling
+    assert fake_telegram.wait_for_call("getMe", 0) == [] and not any(c.method == "getUpdates" for c in fake_telegram.calls)
+    assert asyncio.run(go(parse_config(CONFIG, "w.toml"))) is True
+    assert parse_telegram_html(fake_telegram.messages[0]["text"]).startswith("Waakhond volgt nieuws")
