@@ -25,7 +25,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from storage.engine import open_database
 from tests.harness.commands import ROOT, run_waakhond
@@ -79,7 +82,9 @@ def schedule(seed: int = SEED) -> list[Fault]:
     return faults
 
 
-RUNS = schedule()
+RUNS = [("sqlite", f) for f in schedule()]
+# PostgreSQL where it is cheap: 8 more runs (3 crawl, 3 send, 2 daemon), drawn from the next seed.
+PG_RUNS = [("postgresql", f) for f in [*schedule(SEED + 1)[:3], *schedule(SEED + 1)[20:23], *schedule(SEED + 1)[36:38]]]
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
@@ -100,11 +105,11 @@ def copy_database(src: Path, dst: Path) -> None:
     b.close()
 
 
-def base_env(data: Path) -> dict[str, str]:
+def base_env(data: Path, url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WAAKHOND_", "TELEGRAM_"))}
     env.update(
         WAAKHOND_DATA_DIR=str(data),
-        WAAKHOND_DATABASE_URL=f"sqlite:///{data / 'waakhond.db'}",
+        WAAKHOND_DATABASE_URL=url or f"sqlite:///{data / 'waakhond.db'}",
         WAAKHOND_DOWNLOAD_DELAY="0",
         PYTHONUNBUFFERED="1",
         PYTHONPATH=os.pathsep.join([str(INJECT), str(ROOT)]),
@@ -147,22 +152,80 @@ def templates(site: FixtureSite, tmp_path_factory: pytest.TempPathFactory) -> di
     return {"empty": empty, "crawled": crawled}
 
 
-def stored(db: Path) -> dict[str, str]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT url, content_hash FROM documents").fetchall()
-    conn.close()
-    return dict(rows)
+def pg_url(admin: str, name: str) -> str:
+    return admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
 
 
-def expire_leases(db: Path) -> int:
+@pytest.fixture(scope="module")
+def pg_templates(site: FixtureSite, postgres_admin: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The same two archives as ``templates``, as PostgreSQL template databases."""
+    suffix = os.urandom(4).hex()
+    names = {"empty": f"waakhond_fault_empty_{suffix}", "crawled": f"waakhond_fault_crawled_{suffix}"}
+    with psycopg.connect(postgres_admin, autocommit=True) as conn:
+        for name in names.values():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        open_database(pg_url(postgres_admin, names["empty"])).dispose()
+        root = tmp_path_factory.mktemp("pg-templates")
+        config = write_config(root / "w.toml", site)
+        result = run_waakhond(["--config", str(config), "crawl", SOURCE], base_env(root / "data", pg_url(postgres_admin, names["crawled"])))
+        assert result.returncode == 0, result.stderr
+        yield names
+    finally:
+        with psycopg.connect(postgres_admin, autocommit=True) as conn:
+            for name in names.values():
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def connect(url: str):  # type: ignore[no-untyped-def]
+    return create_engine(url, poolclass=NullPool)
+
+
+def stored(url: str) -> dict[str, str]:
+    engine = connect(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT url, content_hash FROM documents")).all()
+    engine.dispose()
+    return {u: h for u, h in rows}
+
+
+def expire_leases(url: str) -> int:
     """What five minutes do: a killed sender's leases run out and its claimed rows become due again."""
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    with sqlite3.connect(db) as conn:
+    now = datetime.now(UTC)
+    engine = connect(url)
+    with engine.begin() as conn:
+        # SQLite keeps SQLAlchemy's naive text form; PostgreSQL a timestamptz.
+        value = now.strftime("%Y-%m-%d %H:%M:%S.%f") if url.startswith("sqlite") else now
         n = conn.execute(
-            "UPDATE alert_outbox SET next_attempt_at = ? WHERE status = 'sending'", (now,)
+            text("UPDATE alert_outbox SET next_attempt_at = :now WHERE status = 'sending'"), {"now": value}
         ).rowcount
-    conn.close()
+    engine.dispose()
     return n
+
+
+def integrity(url: str) -> list[str]:
+    """Problems the backend's own checker finds: SQLite's integrity and foreign-key checks, amcheck's
+    B-tree checks on PostgreSQL, and rows whose document is gone."""
+    engine = connect(url)
+    problems: list[str] = []
+    with engine.begin() as conn:
+        if url.startswith("sqlite"):
+            problems += [str(r) for r in conn.execute(text("PRAGMA integrity_check")).all() if r[0] != "ok"]
+            problems += [str(r) for r in conn.execute(text("PRAGMA foreign_key_check")).all()]
+        else:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS amcheck"))
+            indexes = conn.execute(text(
+                "SELECT c.oid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE a.amname = 'btree' AND n.nspname = 'public'"
+            )).scalars().all()
+            if not indexes:
+                problems.append("no B-tree index found to check")
+            for oid in indexes:
+                conn.execute(text("SELECT bt_index_check(:oid, true)"), {"oid": oid})
+        problems += [f"orphan outbox row {r}" for r in conn.execute(text(
+            "SELECT o.id FROM alert_outbox o LEFT JOIN documents d ON d.id = o.document_id WHERE d.id IS NULL")).all()]
+    engine.dispose()
+    return problems
 
 
 class Daemon:
@@ -216,20 +279,44 @@ def delivered(api: FakeBotAPI, site: FixtureSite) -> Counter[tuple[str, str]]:
     return seen
 
 
-@pytest.mark.parametrize("fault", RUNS, ids=[f"{i:02d}-{f}" for i, f in enumerate(RUNS)])
-def test_a_killed_process_loses_nothing(
-    fault: Fault, site: FixtureSite, templates: dict[str, Path], tmp_path: Path
-) -> None:
+@pytest.fixture
+def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh archive for one run, copied from the template its fault needs; its URL."""
+    backend, fault = request.param
+    kind = "crawled" if fault.target == "send" else "empty"
+    if backend == "sqlite":
+        templates = request.getfixturevalue("templates")
+        copy_database(templates[kind], tmp_path / "data" / "waakhond.db")
+        yield f"sqlite:///{tmp_path / 'data' / 'waakhond.db'}"
+        return
+    admin = request.getfixturevalue("postgres_admin")
+    template = request.getfixturevalue("pg_templates")[kind]
+    name = f"waakhond_fault_{os.urandom(6).hex()}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield pg_url(admin, name)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+ALL_RUNS = [pytest.param(r, id=f"{r[0]}-{i:02d}-{r[1]}", marks=[pytest.mark.postgres] if r[0] == "postgresql" else [])
+            for i, r in enumerate(RUNS + PG_RUNS)]
+
+
+@pytest.mark.parametrize("archive", ALL_RUNS, indirect=True)
+def test_a_killed_process_loses_nothing(archive: str, site: FixtureSite, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    fault: Fault = request.node.callspec.params["archive"][1]
     data = tmp_path / "data"
-    db = data / "waakhond.db"
-    copy_database(templates["crawled" if fault.target == "send" else "empty"], db)
+    db = archive
     config = write_config(tmp_path / "w.toml", site)
     faults_dir = tmp_path / "fault"
     faults_dir.mkdir()
     port = site.base_url.rsplit(":", 1)[1]
     window_kills = 0
     with FakeBotAPI() as api:
-        env = {**base_env(data), "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.base_url}
+        env = {**base_env(data, archive), "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.base_url}
         faulty = {
             **env, "WAAKHOND_FAULT": f"{fault.role}:{fault.point}:{fault.n}", "WAAKHOND_FAULT_DIR": str(faults_dir),
             "WAAKHOND_FAULT_PORT": port,
@@ -279,15 +366,15 @@ def test_a_killed_process_loses_nothing(
         after = stored(db)
         messages = delivered(api, site)
 
-    with sqlite3.connect(db) as conn:
-        integrity = conn.execute("PRAGMA integrity_check").fetchall()
-        foreign = conn.execute("PRAGMA foreign_key_check").fetchall()
-        outbox = conn.execute(
+    problems = integrity(db)
+    engine = connect(db)
+    with engine.connect() as conn:
+        outbox = conn.execute(text(
             "SELECT d.url, o.chat_id, o.status FROM alert_outbox o JOIN documents d ON d.id = o.document_id"
-        ).fetchall()
-        texts = dict(conn.execute("SELECT url, text FROM documents").fetchall())
-        open_runs = conn.execute("SELECT count(*) FROM crawl_runs WHERE outcome = 'running'").fetchone()[0]
-    conn.close()
+        )).all()
+        texts = {u: t for u, t in conn.execute(text("SELECT url, text FROM documents")).all()}
+        open_runs = conn.execute(text("SELECT count(*) FROM crawl_runs WHERE outcome = 'running'")).scalar_one()
+    engine.dispose()
 
     expected_docs = {site.url(f"/dagblad/artikel/{slug}.html") for slug in SENTENCES}
     expected_alerts = {(c, site.url(f"/dagblad/artikel/{slug}.html")) for slug in RELEVANT for c in CHATS}
@@ -295,6 +382,7 @@ def test_a_killed_process_loses_nothing(
     lost_alerts = len(expected_alerts - set(messages)) + sum(1 for _, _, status in outbox if status != "sent")
     duplicates = sum(n - 1 for n in messages.values() if n > 1)
     FAULTS.runs += 1
+    FAULTS.by_backend[archive.split(":", 1)[0].split("+")[0]] += 1
     FAULTS.faults_injected += 1
     FAULTS.by_point[f"{fault.target}/{fault.point}"] += 1
     FAULTS.items_checked += len(expected_docs)
@@ -304,7 +392,7 @@ def test_a_killed_process_loses_nothing(
     FAULTS.duplicates += duplicates
     FAULTS.duplicates_in_window += min(duplicates, window_kills)
 
-    assert integrity == [("ok",)] and foreign == []
+    assert problems == []
     assert set(after) == expected_docs and lost_docs == 0
     for slug, sentence in SENTENCES.items():
         assert sentence in texts[site.url(f"/dagblad/artikel/{slug}.html")]
