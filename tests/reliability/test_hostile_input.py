@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,13 +92,20 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
         documents = {r["fetched_url"].removeprefix(base): r for r in rows}
         engine = open_database(f"sqlite:///{db}")
         client = create_app(engine).test_client()
-        pages = {p: client.get(f"/item/{r['id']}").text for p, r in documents.items()}
-        found = json.loads(client.get("/search.json?q=gezichtsherkenning&limit=100").data)["hits"]
+        pages = {p: fetch(client, f"/item/{r['id']}") for p, r in documents.items()}
+        found = json.loads(fetch(client, "/search.json?q=gezichtsherkenning&limit=100"))["hits"]
         hits = {h["url"].removeprefix(base): h for h in found}
         yield Crawled(site, crawl.stdout, crawl.stderr, documents, messages, pages, hits)
         engine.dispose()
     finally:
         site.stop()
+
+
+def fetch(client: Any, url: str) -> str:
+    response = client.get(url)
+    body = response.text
+    response.close()  # a streamed page holds its database connection until closed
+    return body
 
 
 class _Elements(HTMLParser):

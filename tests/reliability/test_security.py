@@ -79,7 +79,9 @@ def test_the_bot_token_never_appears_in_logs_errors_or_the_web_ui(
     # ... and the web timeline.
     client = create_app(engine).test_client()
     for url in ("/", "/search?q=gezichtsherkenning", "/search.json?q=clearview", "/search.atom", *(f"/item/{i}" for i in ids)):
-        seen.append(client.get(url).text)
+        response = client.get(url)
+        seen.append(response.text)
+        response.close()  # a streamed page holds its database connection until closed
     engine.dispose()
     assert "sendMessage" in log_file.read_text(encoding="utf-8") or failing.stderr  # the failures were logged
     secret = TOKEN.split(":", 1)[1]
@@ -116,10 +118,11 @@ def test_search_input_cannot_alter_sql(engine: Engine, query: str) -> None:
         search(engine, query)  # words to look for, or a QueryError: nothing else
     except QueryError as exc:
         assert str(exc) and "\n" not in str(exc)  # one clear line, as the CLI and the web show it
-    page = create_app(engine).test_client().get("/search", query_string={"q": query})
-    assert page.status_code in (200, 400), page.status_code
-    filtered = create_app(engine).test_client().get("/search", query_string={"source": query, "kind": query})
-    assert filtered.status_code in (200, 400)
+    client = create_app(engine).test_client()
+    for args in ({"q": query}, {"source": query, "kind": query}):
+        page = client.get("/search", query_string=args)
+        page.close()
+        assert page.status_code in (200, 400), (args, page.status_code)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM documents")).scalar_one() == before
     assert set(inspect(engine).get_table_names()) == tables
