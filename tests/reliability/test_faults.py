@@ -11,7 +11,6 @@ and its row being marked sent), and SQLite's integrity and foreign-key checks pa
 from __future__ import annotations
 
 import os
-import queue
 import random
 import signal
 import sqlite3
@@ -237,7 +236,6 @@ class Daemon:
             cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             text=True, start_new_session=True,
         )
-        self.lines: queue.Queue[str] = queue.Queue()
         self.log: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()

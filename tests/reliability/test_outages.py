@@ -26,7 +26,6 @@ from tests.harness.plugin import SITES_ROOT
 from tests.harness.verdicts import matched
 from tests.reliability.figures import EXTRA
 from tests.reliability.slow_server import SlowServer, closed_port
-from tests.test_end_to_end import SENTENCES as SLUGS
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 CHATS = ["2001", "2002"]
