@@ -74,4 +74,6 @@ WAAKHOND_SOURCE_LOCKED = False
 WAAKHOND_NODE = None
 
 LOG_LEVEL = "INFO"
+# Scrapy's own messages would print a dropped item whole: the fetched page's bytes, into the log.
+LOG_FORMATTER = "crawlers.logformatter.ItemlessLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -308,11 +309,38 @@ SNAPSHOT_SUFFIX = ".snapshot.json"
 
 def _read(shown: str, path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError([ConfigProblem(shown, "", "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([ConfigProblem(shown, "", f"cannot read: {exc}")]) from exc
+    _refuse_writable_by_others(shown, path)
+    return text
+
+
+def _refuse_writable_by_others(shown: str, path: Path) -> None:
+    """A config names the URLs crawled and the chats alerted: whoever can change it controls the daemon.
+
+    Raises:
+        ConfigError: the file is world-writable, or its folder is world-writable without the sticky bit
+            (anyone could replace the file).
+    """
+    try:
+        mode = path.stat().st_mode
+        folder = path.resolve().parent
+        folder_mode = folder.stat().st_mode
+    except OSError:
+        return
+    if mode & stat.S_IWOTH:
+        raise ConfigError([ConfigProblem(
+            shown, "", f"refused: the file is world-writable (mode {stat.S_IMODE(mode):o}), so anyone on this machine "
+            f"could change what Waakhond crawls and whom it alerts; run: chmod o-w {shown}",
+        )])
+    if folder_mode & stat.S_IWOTH and not folder_mode & stat.S_ISVTX:
+        raise ConfigError([ConfigProblem(
+            shown, "", f"refused: its folder {folder} is world-writable without the sticky bit (mode "
+            f"{stat.S_IMODE(folder_mode):o}), so anyone on this machine could replace the file; run: chmod o-w {folder}",
+        )])
 
 
 def parse_config(text: str, path: str, base_dir: Path | None = None) -> Config:

@@ -165,6 +165,12 @@ class FixtureSite(LocalServer):
         with self._lock:
             self._delays[_normalise(path)] = seconds
 
+    def release_delayed(self) -> None:
+        """Answer every request held by delay() now, and no longer hold any."""
+        with self._lock:
+            self._delays.clear()
+        self._released.set()
+
     def restore(self, path: str) -> None:
         """Drop any override or removal of ``path``, so its file (if any) is served again."""
         path = _normalise(path)
