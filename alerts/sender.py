@@ -260,6 +260,10 @@ class Sender:
             repository.mark_retry(self.engine, row_id, now + delay, str(exc), job.table)
         logger.warning("%s to chat %s will be retried in %s: %s", job.describe, job.chat_id, delay, exc)
         self.report.retried += len(job.row_ids)
+        if job.table is OutboxEntry:
+            # The chat's later alerts wait with it, so they cannot overtake it: each chat gets its alerts in order.
+            self._paused[job.chat_id or ""] = now + delay
+            self._hand_back(queue, now + delay)
 
     def _forbidden(self, job: _Job, queue: deque[_Job], exc: ChatForbidden) -> None:
         for row_id in job.row_ids:

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, and_, delete, func, select, text, update
+from sqlalchemy import Engine, and_, delete, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from pipeline.classify import UNCLASSIFIED, Classification
 from pipeline.dedupe import Signature
@@ -370,6 +370,13 @@ def _claim(engine: Engine, table: Queue, now: datetime, lease: timedelta, limit:
     mid-send does not lose it.
     """
     due = and_(table.status.in_((PENDING, SENDING)), table.next_attempt_at <= now)
+    if table is OutboxEntry:
+        # A chat's alert waiting for its retry keeps that chat's later alerts back, so a chat gets them in order.
+        earlier = aliased(OutboxEntry)
+        due = and_(due, ~exists().where(
+            earlier.chat_id == table.chat_id, earlier.id < table.id, earlier.status == PENDING,
+            earlier.held.is_(None), earlier.attempts > 0, earlier.next_attempt_at > now,
+        ))
     claimed: list[int] = []
     with Session(engine) as session:
         candidates = session.execute(
