@@ -99,6 +99,22 @@ def describe(m: dict[str, Any]) -> str:
             f"SQLite {m['sqlite']}; PostgreSQL {m['postgresql']}; load average {' '.join(map(str, m['load_average']))}")
 
 
+def render_saved(paths: list[Path]) -> int:
+    """The suite's table from saved script outputs (runs made one at a time, e.g. on a busy machine)."""
+    rows: list[tuple[str, Figure]] = []
+    for path in paths:
+        obj = json.loads(path.read_text())
+        problems = validate(obj)
+        if problems:
+            print(f"{path}: contract: {'; '.join(problems[:3])}", file=sys.stderr)
+            return 1
+        rows += [(obj["bench"], Figure(**{k: f.get(k) for k in Figure.__dataclass_fields__})) for f in obj["figures"]]
+    print(describe(machine()))
+    print()
+    print(render_rows(rows))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="pass --quick to every script (small runs, for CI)")
@@ -109,11 +125,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the whole suite's results as one JSON object")
     parser.add_argument("--out", metavar="FILE", help="also write the suite's results as JSON to FILE")
     parser.add_argument("--list", action="store_true", help="list the scripts the suite would run, and exit")
+    parser.add_argument("--render", nargs="+", metavar="JSON",
+                        help="run nothing: print the table of bench scripts' saved --json outputs (one file each)")
     args = parser.parse_args(argv)
     available = scripts()
     if args.list:
         print("\n".join(available))
         return 0
+    if args.render:
+        return render_saved([Path(p) for p in args.render])
     unknown = [n for n in (args.only or []) + args.skip if n not in available]
     if unknown:
         parser.error(f"unknown bench script(s): {', '.join(unknown)} (there are: {', '.join(available)})")

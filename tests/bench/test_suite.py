@@ -82,3 +82,18 @@ def test_validate_names_what_breaks_the_contract() -> None:
     bad["figures"][0]["value"] = "fast"
     bad["figures"][0]["met"] = "yes"
     assert validate(bad) == ["figures[0].value: wrong type or missing", "figures[0].met: wrong type or missing"]
+
+
+def test_render_prints_saved_outputs_and_refuses_broken_ones(tmp_path: Path) -> None:
+    saved = Result("demo")
+    saved.add("demo speed", 12.5, "docs/s", baseline=25, target=">= 20", met=False)
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(saved.as_dict()))
+    done = run_suite("--render", str(good))
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if "demo speed" in line)
+    assert row.split()[:2] == ["demo", "demo"] and "0.5" in row and "NO" in row
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"bench": "demo", "figures": [], "notes": []}))
+    done = run_suite("--render", str(broken))
+    assert done.returncode == 1 and "figures: not a non-empty list" in done.stderr
