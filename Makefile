@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install install-test install-node browser clean
+.PHONY: run test install install-test install-node browser clean bench bench-quick
 
 run: install
 	$(BIN)/waakhond run
@@ -12,6 +12,15 @@ test: install-test browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
+
+# The benchmark suite (bench/__main__.py): every bench script, one table of figures against same-run baselines.
+# `make bench` is the full run behind the README's Performance figures (hours on a 2-core VM: the search bench
+# builds a 1,000,000-document archive); `make bench-quick` is the CI-sized run (a few minutes).
+bench: install-test
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-quick: install-test
+	$(BIN)/python -m bench --quick $(BENCH_ARGS)
 
 install-test: $(VENV)/.installed-test
 

@@ -12,7 +12,8 @@ ambiguous aliases and context words. One process, one core; every figure is the 
 Sections:
 1. baseline (pipeline.tokens.tokenize of title and text) against the full classify: a cold pass (fresh
    Classifier, stemming caches cleared) and a warm pass (the lexicon caches its answer per distinct token).
-2. growth with the number of rules (50 / 500 / 5,000, gazetteer 100 / 1,000 / 10,000), with the warm
+2. growth with the number of rules (50 / 100 / 250 / 500 / 1,000 with a 1,000-entity gazetteer, then 5,000 rules
+   and 10,000 entities), with the warm
    time per document split into stages: tokenize, word matcher, entity finder, the rest (rule evaluation,
    scores, snippets, pattern entities).
 3. growth with text length (1 / 5 / 20 KB at 500 rules): time per KB.
@@ -42,6 +43,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:1] = [str(ROOT)]
 
+from bench.contract import Result, add_arguments, emit, report_stream  # noqa: E402
 from pipeline import stemming  # noqa: E402
 from pipeline.classify import Classifier  # noqa: E402
 from pipeline.gazetteer import Entity  # noqa: E402
@@ -467,14 +469,19 @@ def machine() -> str:
             f"Python {platform.python_version()} ({platform.python_implementation()}); one process, one core")
 
 
+# Growth steps: (rules, entities). The gazetteer stays at 1,000 so the rule count is what grows; the last
+# step also grows the gazetteer tenfold.
 SIZES = {  # docs, (rules, entities) growth steps, growth docs, text lengths in KB
-    "quick": {"docs": 20, "growth": ((50, 100), (500, 1_000), (5_000, 10_000)), "growth_docs": 10,
+    "quick": {"docs": 20, "growth": ((50, 1_000), (500, 1_000), (1_000, 1_000)), "growth_docs": 10,
               "lengths": (1, 5, 20), "length_bytes": 40_000},
-    "default": {"docs": 300, "growth": ((50, 100), (500, 1_000), (5_000, 10_000)), "growth_docs": 50,
+    "default": {"docs": 300, "growth": ((50, 1_000), (100, 1_000), (250, 1_000), (500, 1_000), (1_000, 1_000),
+                                        (5_000, 10_000)), "growth_docs": 50,
                 "lengths": (1, 5, 20), "length_bytes": 300_000},
-    "full": {"docs": 1_000, "growth": ((50, 100), (500, 1_000), (5_000, 10_000), (20_000, 40_000)), "growth_docs": 100,
+    "full": {"docs": 1_000, "growth": ((50, 1_000), (100, 1_000), (250, 1_000), (500, 1_000), (1_000, 1_000),
+                                       (5_000, 10_000), (20_000, 40_000)), "growth_docs": 100,
              "lengths": (1, 5, 20, 100), "length_bytes": 1_000_000},
 }
+TARGET_DOCS_PER_S = 2_000  # issue 10: 2,000 documents per second per core, 5 KB texts, 500 rules, 1,000 entities
 
 
 def main() -> int:
@@ -484,7 +491,16 @@ def main() -> int:
     size.add_argument("--full", action="store_true",
                       help="1,000 documents, a 20,000-rule step, 100 KB texts (about 5 minutes)")
     parser.add_argument("--seed", type=int, default=20260301, help="generator seed (default 20260301)")
+    add_arguments(parser, quick=False)
     args = parser.parse_args()
+    with report_stream(args.json) as out:
+        result = measure(args)
+    emit(result, out, args.json)
+    return 0
+
+
+def measure(args: argparse.Namespace) -> Result:
+    result = Result("classify")
     mode = "quick" if args.quick else "full" if args.full else "default"
     cfg = SIZES[mode]
     began = time.perf_counter()
@@ -514,6 +530,11 @@ def main() -> int:
     for label, seconds in (("baseline: tokenize only", baseline), ("classify, cold pass", main_run.cold_s),
                            ("classify, warm pass", main_run.warm_s)):
         print(f"{label:<34}{n / seconds:>10.1f}{seconds / n * 1000:>10.2f}{seconds / baseline:>12.2f}")
+    result.add("classify warm, 500 rules + 1,000 entities, 5 KB", n / main_run.warm_s, "docs/s/core",
+               baseline=n / baseline, target=f">= {TARGET_DOCS_PER_S:,} docs/s/core",
+               met=n / main_run.warm_s >= TARGET_DOCS_PER_S)
+    result.add("classify cold (fresh caches)", n / main_run.cold_s, "docs/s/core", baseline=n / baseline)
+    result.add("tokenize only (baseline)", n / baseline, "docs/s/core")
     print(f"classifier built in {main_run.build_s * 1000:.0f} ms; per document {main_run.matches_per_doc:.1f} rule "
           f"matches, {main_run.entity_mentions_per_doc:.1f} entity mentions; {main_run.core_share:.0%} labelled core")
 
@@ -524,10 +545,15 @@ def main() -> int:
     print(f"Growth with rules and entities ({g} documents of ~5 KB; stages: warm ms/doc)")
     print(f"{'rules':>6}{'entities':>9}{'build s':>9}{'cold d/s':>10}{'warm d/s':>10}{'warm ms':>9}"
           f"{'tokenize':>9}{'matcher':>9}{'entities':>9}{'rest':>7}{'matches':>9}{'mentions':>9}")
+    first_ms: float | None = None
     for rules, entities in cfg["growth"]:
         lists = build_watchlists(pool, rules, args.seed)
         run = measure_classifier(lists, gazetteer[:entities], growth_docs, stages=True)
         s = {k: v / g * 1000 for k, v in run.stages.items()}
+        warm_ms = run.warm_s / g * 1000
+        first_ms = first_ms or warm_ms  # the baseline: the smallest rule set, measured in this run
+        result.add(f"warm ms/doc at {run.rules:,} rules, {run.entities:,} entities", warm_ms, "ms/doc",
+                   baseline=first_ms)
         print(f"{run.rules:>6}{run.entities:>9}{run.build_s:>9.2f}{g / run.cold_s:>10.1f}{g / run.warm_s:>10.1f}"
               f"{run.warm_s / g * 1000:>9.2f}{s['tokenize']:>9.2f}{s['matcher']:>9.2f}{s['entities']:>9.2f}"
               f"{s['rest']:>7.2f}{run.matches_per_doc:>9.1f}{run.entity_mentions_per_doc:>9.1f}")
@@ -540,6 +566,7 @@ def main() -> int:
     print(f"Growth with text length (500 rules, 1,000 entities, warm; ~{cfg['length_bytes'] // 1000:,} KB per size)")
     print(f"{'KB/doc':>7}{'docs':>6}{'docs/s':>9}{'ms/doc':>9}{'µs/KB':>9}{'tokenize µs/KB':>16}{'x baseline':>12}"
           f"{'matches':>9}")
+    first_us: float | None = None
     for length in cfg["lengths"]:
         ldocs = documents(args.seed, max(cfg["length_bytes"] // (length * 1000), 5), length * 1000)
         lkb = sum(len(t.encode()) + len(x.encode()) for t, x in ldocs) / 1000
@@ -549,10 +576,15 @@ def main() -> int:
         m = len(ldocs)
         print(f"{lkb / m:>7.1f}{m:>6}{m / full:>9.1f}{full / m * 1000:>9.2f}{full / lkb * 1e6:>9.0f}"
               f"{base / lkb * 1e6:>16.0f}{full / base:>12.2f}{sum(len(r.matches) for r in results) / m:>9.1f}")
+        first_us = first_us or full / lkb * 1e6
+        result.add(f"warm µs per KB at {lkb / m:.0f} KB texts", full / lkb * 1e6, "µs/KB", baseline=first_us)
     print()
     print(f"Total run time {time.perf_counter() - began:.0f} s. Absolute figures are indications for this machine; "
           "the ratios and the trends carry the meaning.")
-    return 0
+    result.notes += [machine().replace("\n", "; "),
+                     "one process, one core: docs/s is docs/s per core; growth ratios are against the smallest "
+                     "rule set, length ratios against 1 KB texts, measured in the same run"]
+    return result
 
 
 if __name__ == "__main__":

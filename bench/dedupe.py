@@ -1,6 +1,6 @@
 """Near-duplicate grouping: precision and recall on the labelled set, and what it costs per document.
 
-Run: .venv/bin/python bench/dedupe.py [--background 0,2000,20000] [--repeat 3]
+Run: .venv/bin/python bench/dedupe.py [--background 0,2000,20000] [--repeat 3] [--quick] [--json]
 
 Quality: every copy of tests/fixtures/dedupe/labelled.json is stored through storage.repository.store_document
 (a temporary SQLite archive, publication order), exactly as a crawl stores it, and the stories it forms are
@@ -25,11 +25,12 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:1] = [str(ROOT)]  # bench/pipeline.py must not shadow the project's `pipeline` package
 
 from sqlalchemy import insert  # noqa: E402
 from trafilatura.deduplication import Simhash  # noqa: E402
 
+from bench.contract import Result, add_arguments, emit, report_stream  # noqa: E402
 from pipeline import dedupe  # noqa: E402
 from pipeline.classify import Classifier  # noqa: E402
 from pipeline.dedupe_evaluation import GroupingScore, LabelledCopy, load_labelled, score_grouping  # noqa: E402
@@ -113,9 +114,22 @@ def store_cost(copies: list[LabelledCopy], workdir: Path, count: int, repeat: in
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--background", default="0,2000,20000", help="Sizes of the candidate index to time look-ups at.")
-    parser.add_argument("--repeat", type=int, default=3, help="Rounds of storing the labelled set per index size.")
+    parser.add_argument("--background", default=None,
+                        help="Sizes of the candidate index to time look-ups at (default 0,2000,20000; --quick 0,2000).")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="Rounds of storing the labelled set per index size (default 3; --quick 1).")
+    add_arguments(parser, quick_help="index sizes 0 and 2,000, one round (about 15 s)")
     args = parser.parse_args()
+    args.background = args.background or ("0,2000" if args.quick else "0,2000,20000")
+    args.repeat = args.repeat or (1 if args.quick else 3)
+    with report_stream(args.json) as out:
+        result = measure(args)
+    emit(result, out, args.json)
+    return 0
+
+
+def measure(args: argparse.Namespace) -> Result:
+    result = Result("dedupe")
     copies = load_labelled(LABELLED)
     stories_n = len({c.story for c in copies})
     print(f"labelled set: {len(copies)} copies of {stories_n} stories "
@@ -126,6 +140,11 @@ def main() -> int:
         print(f"\n{'grouping':44} {'precision':>9} {'recall':>7} {'F1':>6} {'clusters':>9}")
         print(f"{f'MinHash LSH, threshold {dedupe.THRESHOLD} (store path)':44} {score.precision:9.3f} {score.recall:7.3f} "
               f"{score.f1:6.3f} {score.clusters:>5}/{score.stories}")
+        best = max((simhash_grouping(copies, t) for t in (0.70, 0.75, 0.80, 0.90)), key=lambda g: g.f1)
+        result.add("MinHash grouping F1 (store path)", score.f1, "F1", baseline=best.f1)
+        result.add("MinHash precision", score.precision, "share", target="1.0 on the labelled set",
+                   met=score.precision >= 1.0)
+        result.add("MinHash recall", score.recall, "share", target="1.0 on the labelled set", met=score.recall >= 1.0)
         for threshold in (0.70, 0.75, 0.80, 0.90):
             s = simhash_grouping(copies, threshold)
             print(f"{f'baseline: trafilatura Simhash >= {threshold:.2f}':44} {s.precision:9.3f} {s.recall:7.3f} "
@@ -149,15 +168,21 @@ def main() -> int:
         long = [replace(c, text="\n".join(o.text for o in copies[i : i + 5])) for i, c in enumerate(copies[:-5])]
         sign_long = _per_doc(lambda c: dedupe.signature(c.text), long, args.repeat)
         classify_long = _per_doc(lambda c: classifier.classify(c.title, c.text), long, args.repeat)
+        result.add("signature per document", sign, "ms/doc", baseline=classify)
+        result.add(f"signature per {statistics.mean(len(c.text.split()) for c in long):.0f}-word document", sign_long,
+                   "ms/doc", baseline=classify_long)
         print(f"  the same for {statistics.mean(len(c.text.split()) for c in long):.0f}-word texts     {sign_long:7.3f} ms   "
               f"= {sign_long / classify_long:.2f} x classification ({classify_long:.3f} ms)")
         print(f"\n{'indexed documents':>18} {'store + story':>14} {'store, unsigned':>16} {'placement':>10}")
         for count in (int(n) for n in args.background.split(",")):
             signed, plain = store_cost(copies, workdir, count, args.repeat)
             print(f"{count:>18,} {signed:11.2f} ms {plain:13.2f} ms {signed - plain:7.2f} ms")
+            result.add(f"store with story, {count:,} in the index", signed, "ms/doc", baseline=plain)
     print("\nplacement = the story look-up and index writes (store + story minus unsigned store, same transaction);"
           "\nit stays flat as the index grows: the look-up reads the band index by key, within the time window.")
-    return 0
+    result.notes += ["grouping baseline: trafilatura Simhash at its best threshold on the set; signature baseline: "
+                     "classifying the same text; store baseline: the same store without a signature"]
+    return result
 
 
 def _separation(copies: list[LabelledCopy], similar) -> tuple[float, float]:  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""Benchmark: plain trafilatura against Waakhond's per-document pipeline (extract, classify, store) on generated pages."""
+"""Benchmark: plain trafilatura against Waakhond's per-document pipeline (extract, classify, dedupe, store) on generated pages."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ sys.path[:1] = [str(ROOT)]
 from sqlalchemy import Engine  # noqa: E402
 from trafilatura import bare_extraction  # noqa: E402
 
+from bench.contract import Result, add_arguments, emit, report_stream  # noqa: E402
 from pipeline.classify import Classifier  # noqa: E402
+from pipeline.dedupe import signature  # noqa: E402
 from pipeline.errors import EmptyExtraction  # noqa: E402
 from pipeline.extract import extract  # noqa: E402
 from storage.engine import open_database  # noqa: E402
@@ -173,6 +175,7 @@ class Totals:
     full: float = 0.0
     extract: float = 0.0
     classify: float = 0.0
+    dedupe: float = 0.0
     store: float = 0.0
     empty: int = 0
     matched: int = 0
@@ -187,7 +190,7 @@ def run_baseline(page: Page) -> float:
 
 
 def run_full(page: Page, classifier: Classifier, engine: Engine, source_id: int, t: Totals | None) -> float:
-    """One document through extract -> classify -> store, as the crawler's item pipelines do it."""
+    """One document through extract -> classify -> dedupe -> store, as the crawler's item pipelines do it."""
     t0 = time.perf_counter()
     try:
         ex = extract(page.html, page.url)
@@ -200,16 +203,19 @@ def run_full(page: Page, classifier: Classifier, engine: Engine, source_id: int,
     t1 = time.perf_counter()
     verdict = classifier.classify(ex.title, ex.text)
     t2 = time.perf_counter()
+    sig = signature(ex.text)  # crawlers.pipelines.dedupe: the store places the document in its story with it
+    t2b = time.perf_counter()
     raw = page.html.encode("utf-8")
     doc = NewDocument(source_name="bench", kind="feed", url=page.url, fetched_url=page.url, title=ex.title or page.url,
                       text=ex.text, text_origin="article", fetched_at=datetime.now(UTC),
                       content_hash=hashlib.sha256(ex.text.encode("utf-8")).hexdigest(), raw=raw,
                       published_at=ex.published, author=ex.author, language=ex.language, http_status=200,
-                      content_type="text/html; charset=utf-8")
+                      content_type="text/html; charset=utf-8", signature=sig)
     result = store_document(engine, source_id, doc, verdict, [CHAT_ID] if verdict.label == "core" else [])
     t3 = time.perf_counter()
     if t:
-        t.extract, t.classify, t.store = t.extract + t1 - t0, t.classify + t2 - t1, t.store + t3 - t2
+        t.extract, t.classify, t.dedupe, t.store = (t.extract + t1 - t0, t.classify + t2 - t1, t.dedupe + t2b - t2,
+                                                    t.store + t3 - t2b)
         t.matched += verdict.label == "core"
         t.stored += result.stored
         t.alerts += result.alerts_queued
@@ -243,7 +249,7 @@ def measure(docs: int, seed: int) -> dict[str, object]:
         db_bytes = sum(p.stat().st_size for p in Path(tmp).glob("bench.db*"))
     rows = t.stored + WARMUP_PAGES  # warm-up documents are in the file too
     html_sizes = [len(p.html.encode("utf-8")) for p in pages]
-    stages = {name: getattr(t, name) for name in ("extract", "classify", "store")}
+    stages = {name: getattr(t, name) for name in ("extract", "classify", "dedupe", "store")}
     return {
         "docs": docs, "seed": seed, "python": sys.version.split()[0],
         "html_kib": {"mean": sum(html_sizes) / docs / 1024, "min": min(html_sizes) / 1024, "max": max(html_sizes) / 1024},
@@ -281,20 +287,39 @@ def render(r: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
+TARGET_THROUGHPUT = 0.9  # issue 10: the full pipeline at 0.9 or more of plain trafilatura's throughput
+
+
+def contract(r: dict[str, object]) -> Result:
+    stages = r["stages"]
+    assert isinstance(stages, dict)
+    base, full = float(r["baseline_docs_per_s"]), float(r["full_docs_per_s"])  # type: ignore[arg-type]
+    result = Result("pipeline", details=r)
+    result.add("full pipeline throughput", full, "docs/s", baseline=base,
+               target=f"ratio >= {TARGET_THROUGHPUT} of bare_extraction", met=full / base >= TARGET_THROUGHPUT)
+    result.add("bare_extraction throughput (baseline)", base, "docs/s")
+    for name, stage in stages.items():
+        result.add(f"stage {name}", stage["mean_ms"], "ms/doc", baseline=1000 / base)
+    result.add("peak RSS", float(r["peak_rss_mib"]), "MiB")  # type: ignore[arg-type]
+    result.add("SQLite per stored document", float(r["sqlite_bytes_per_doc"]) / 1024, "KiB")  # type: ignore[arg-type]
+    result.notes += [f"{r['docs']} generated pages, seed {r['seed']}; stage ratios are against one bare_extraction",
+                     "Absolute figures are indications for this machine; the ratio full/baseline carries the meaning."]
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--docs", type=int, default=1000, help="pages to measure (default 1000)")
+    parser.add_argument("--docs", type=int, default=None, help="pages to measure (default 1000, 100 with --quick)")
     parser.add_argument("--seed", type=int, default=20260301, help="generator seed (default 20260301)")
-    parser.add_argument("--json", action="store_true", help="print a JSON object instead of the table")
+    add_arguments(parser, quick_help="100 pages (CI, about 10 s)")
     args = parser.parse_args()
-    if args.docs < 1:
+    docs = args.docs if args.docs is not None else 100 if args.quick else 1000
+    if docs < 1:
         parser.error("--docs must be at least 1")
-    result = measure(args.docs, args.seed)
-    if args.json:
-        result["note"] = "Absolute figures are indications for this machine; the ratio full/baseline carries the meaning."
-        print(json.dumps(result, indent=2))
-    else:
+    with report_stream(args.json) as out:
+        result = measure(docs, args.seed)
         print(render(result))
+    emit(contract(result), out, args.json)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import signal
@@ -35,6 +34,7 @@ import psycopg  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.contract import Result, add_arguments, emit, report_stream  # noqa: E402
 from storage import repository  # noqa: E402
 from storage.engine import open_database  # noqa: E402
 from storage.models import CrawlRun, Document  # noqa: E402
@@ -153,11 +153,20 @@ def summarise(size: int, results: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sources", type=int, default=12, help="fixture sources (default 12)")
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="measurements per cluster size, in alternating order (1,2 then 2,1 ...); default 2")
-    parser.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    parser.add_argument("--sources", type=int, default=None, help="fixture sources (default 12; 4 with --quick)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="measurements per cluster size, in alternating order (1,2 then 2,1 ...); default 2, "
+                             "1 with --quick")
+    add_arguments(parser, quick_help="4 sources, one round per cluster size")
     args = parser.parse_args()
+    args.sources = args.sources or (4 if args.quick else 12)
+    args.rounds = args.rounds or (1 if args.quick else 2)
+    with report_stream(args.json) as out:
+        result = measure(args)
+    emit(result, out, args.json)
+
+
+def measure(args: argparse.Namespace) -> Result:
     # SIGTERM unwinds like Ctrl-C, so the nodes and the databases this run made are removed.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     site = FixtureSite(SITES)
@@ -175,10 +184,16 @@ def main() -> None:
     results = [summarise(size, measured[size]) for size in (1, 2)]
     one, two = results
     ratio = round(two["crawls_per_min"] / one["crawls_per_min"], 2)
-    if args.json:
-        print(json.dumps({"runs": results, "throughput_two_vs_one": ratio, "cpus": os.cpu_count(),
-                          "load_average": os.getloadavg()}))
-        return
+    report = Result("scrapyd_cluster", details={"runs": results, "throughput_two_vs_one": ratio,
+                                                "cpus": os.cpu_count(), "load_average": os.getloadavg()})
+    report.add("two nodes throughput", two["crawls_per_min"], "crawls/min", baseline=one["crawls_per_min"])
+    report.add("one node throughput", one["crawls_per_min"], "crawls/min")
+    report.add("sources or documents lost", one["lost_sources"] + two["lost_sources"] + one["lost_documents"]
+               + two["lost_documents"], "count", target="0", met=not (one["lost_sources"] + two["lost_sources"]
+                                                                       + one["lost_documents"] + two["lost_documents"]))
+    report.add("PostgreSQL archive growth", one["archive_kib_per_document"], "KiB/doc")
+    report.notes.append(f"{args.sources} sources, best of {args.rounds} round(s) per cluster size; baseline: one node; "
+                        "on two shared cores the ratio swings with other load")
     print(f"{args.sources} sources x {ARTICLES_PER_SOURCE} articles, max_proc 2 per node, {os.cpu_count()} CPUs, "
           f"{args.rounds} round(s) per size (best shown), load average now {os.getloadavg()[0]:.1f}")
     print(f"{'nodes':>5} {'slots':>5} {'deploy s':>8} {'crawl s':>8} {'crawls/min':>10} {'docs/s':>7} "
@@ -190,6 +205,7 @@ def main() -> None:
     print(f"throughput two nodes / one node: {ratio}")
     print(f"PostgreSQL archive growth per document: {one['archive_kib_per_document']} KiB (1 node), "
           f"{two['archive_kib_per_document']} KiB (2 nodes)")
+    return report
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ reports how the figures moved. Everything runs on 127.0.0.1; nothing is asserted
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import platform
@@ -31,6 +30,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:1] = [str(ROOT)]
 
+from bench.contract import Result as Report  # noqa: E402
+from bench.contract import add_arguments, emit, report_stream  # noqa: E402
 from tests.harness.fixture_site import FixtureSite  # noqa: E402
 
 SITES = ROOT / "tests" / "fixtures" / "sites"
@@ -501,32 +502,83 @@ def print_table(r: Result, args: argparse.Namespace) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cycles", type=int, default=200, help="completed crawls of the first source (default 200)")
+    parser.add_argument("--cycles", type=int, default=None,
+                        help="completed crawls of the first source (default 200; 6 with --quick)")
     parser.add_argument("--interval", type=int, default=1, help="crawl interval of both sources in seconds (default 1)")
     parser.add_argument("--new-every", type=int, default=5, help="cycles between new articles in the second feed")
     parser.add_argument("--time-limit", type=float, default=1800, help="give up after this many seconds (default 1800)")
     parser.add_argument("--verbose", "-v", action="count", default=0, help="pass -v to the daemon (stderr is scanned)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory and print its path")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    add_arguments(parser, quick_help="6 cycles (CI, about a minute)")
     args = parser.parse_args()
+    args.cycles = args.cycles if args.cycles is not None else 6 if args.quick else 200
     if args.cycles < 1 or args.interval < 1 or args.new_every < 1:
         parser.error("--cycles, --interval and --new-every must be at least 1")
 
-    workdir = Path(tempfile.mkdtemp(prefix="waakhond-soak-"))
-    try:
-        result = soak(args, workdir)
-    finally:
-        if args.keep:
-            print(f"kept {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    if args.json:
-        out = asdict(result)
-        out.update(python=platform.python_version(), interval_s=args.interval, new_every=args.new_every)
-        print(json.dumps(out))
-    else:
+    with report_stream(args.json) as out:
+        workdir = Path(tempfile.mkdtemp(prefix="waakhond-soak-"))
+        try:
+            result = soak(args, workdir)
+        finally:
+            if args.keep:
+                print(f"kept {workdir}", file=sys.stderr)
+            else:
+                shutil.rmtree(workdir, ignore_errors=True)
         print_table(result, args)
+    emit(contract(result, args), out, args.json)
     return 0
+
+
+# Flat memory: the daemon's RSS over the second half of the cycles grows by less than this per 100 cycles
+# (a leak of a few KiB per crawl shows as a steady slope; start-up allocations are all in the first half).
+FLAT_MIB_PER_100_CYCLES = 1.0
+
+
+def slope(points: list[tuple[float, float]]) -> float | None:
+    """Least-squares slope of y over x; None with fewer than two distinct x."""
+    if len({x for x, _ in points}) < 2:
+        return None
+    mx = sum(x for x, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    return sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
+
+
+def contract(r: Result, args: argparse.Namespace) -> Report:
+    report = Report("soak", details={**asdict(r), "python": platform.python_version(), "interval_s": args.interval,
+                                     "new_every": args.new_every})
+    second_half = [s for s in r.samples if s.cycle >= r.cycles_done / 2]
+    rss_slope = slope([(s.cycle, s.rss_mib) for s in second_half])
+    fd_slope = slope([(s.cycle, s.fds) for s in second_half])
+    first = r.checkpoints[0] if r.checkpoints else (r.samples[0] if r.samples else None)
+    last = r.samples[-1] if r.samples else None
+    if rss_slope is not None:
+        per_100 = rss_slope * 100
+        report.add("RSS slope, second half of the cycles", per_100, "MiB/100 cycles",
+                   target=f"< {FLAT_MIB_PER_100_CYCLES} MiB/100 cycles (flat memory)",
+                   met=per_100 < FLAT_MIB_PER_100_CYCLES)
+    if first and last:
+        report.add("daemon RSS at the end", last.rss_mib, "MiB", baseline=first.rss_mib)
+        report.add("open fds at the end", last.fds, "fds", baseline=first.fds, target="no growth",
+                   met=last.fds <= first.fds)
+    if fd_slope is not None:
+        report.add("fd slope, second half", fd_slope * 100, "fds/100 cycles")
+    report.add("cycles completed", r.cycles_done, "cycles", baseline=r.cycles_target)
+    report.add("documents stored", r.documents, "docs")
+    report.add("DB size (db + wal) after stop", r.db_bytes / 1024, "KiB")
+    if r.db_per_added_document_kib is not None:
+        report.add("DB growth per document added", r.db_per_added_document_kib, "KiB/doc")
+    if r.stop_seconds is not None:
+        report.add("stop time after SIGTERM", r.stop_seconds, "s")
+    report.add("exit code", r.exit_code if r.exit_code is not None else -1, "code", target="0",
+               met=r.exit_code == 0)
+    report.notes.append(f"{r.cycles_done} cycles of {FIRST_SOURCE} in {r.run_seconds:.0f} s, interval "
+                        f"{args.interval}s; RSS baseline = the first checkpoint (cycle "
+                        f"{first.cycle if first else 'n/a'}); samples cover the daemon, not its crawl processes")
+    if r.gave_up:
+        report.notes.append(f"gave up: {r.gave_up}")
+    if r.cycles_done < 20:
+        report.notes.append("a short run: the slope says little about leaks (run the full 200 cycles)")
+    return report
 
 
 if __name__ == "__main__":

@@ -137,14 +137,22 @@ class EntityFinder:
                 for leaf in pro + con:
                     self._context.add(leaf)
                 self._context_of[entity.id] = (pro, con)
-        self._lengths = sorted({len(words) for words in self._aliases}, reverse=True)  # the longest alias wins
-        self._starts = {words[0] for words in self._aliases}
+        # Per first word, the lengths of the aliases it starts, longest first (the longest alias wins): a word
+        # that starts only one-word aliases is not compared at every length of the whole gazetteer.
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for words in self._aliases:
+            lengths[words[0]].add(len(words))
+        self._starts = {word: sorted(ns, reverse=True) for word, ns in lengths.items()}
 
     def find(self, tokens: list[Token]) -> list[tuple[Mention, int, int]]:
         """Each mention with the token indexes it spans."""
         raw: list[tuple[_Alias, int, int]] = []
-        i = 0
-        while i < len(tokens):
+        starts = self._starts
+        i, count = 0, len(tokens)
+        while i < count:
+            if tokens[i].folded not in starts:  # most words start no alias: skip them without a call
+                i += 1
+                continue
             matches = self._aliases_at(tokens, i)
             if not matches:
                 i += 1
@@ -166,9 +174,10 @@ class EntityFinder:
 
     def _aliases_at(self, tokens: list[Token], i: int) -> list[_Alias]:
         """The aliases (of one length, the longest found; one per entity) that begin at token ``i``."""
-        if tokens[i].folded not in self._starts:
+        lengths = self._starts.get(tokens[i].folded)
+        if not lengths:
             return []
-        for n in self._lengths:
+        for n in lengths:
             if i + n > len(tokens) or tokens[i + n - 1].position - tokens[i].position != n - 1:
                 continue
             candidates = self._aliases.get(tuple(t.folded for t in tokens[i : i + n]))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, and_, delete, exists, func, select, text, update
+from sqlalchemy import Engine, and_, delete, exists, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -229,8 +229,8 @@ def _new_document(session: Session, source_id: int, doc: NewDocument, classifica
     session.add(row)
     session.flush()
     assert row.id is not None
-    set_classification(session, row, classification)
-    _set_sanction(session, row.id, doc.sanction)
+    set_classification(session, row, classification, new=True)
+    _set_sanction(session, row.id, doc.sanction, new=True)
     return row.id
 
 
@@ -277,9 +277,10 @@ def _set_content(row: Document, doc: NewDocument) -> None:
     row.language = doc.language or row.language
 
 
-def _set_sanction(session: Session, document_id: int, facts: SanctionFacts | None) -> None:
-    """Replace the sanction stored for a document (None: it announces none)."""
-    session.execute(delete(Sanction).where(Sanction.document_id == document_id))
+def _set_sanction(session: Session, document_id: int, facts: SanctionFacts | None, new: bool = False) -> None:
+    """Replace the sanction stored for a document (None: it announces none); ``new``: the row was just added."""
+    if not new:
+        session.execute(delete(Sanction).where(Sanction.document_id == document_id))
     if facts is not None:
         session.add(
             Sanction(
@@ -299,29 +300,33 @@ def _sanctions_by_document(session: Session, document_ids: set[int | None]) -> d
     }
 
 
-def set_classification(session: Session, row: Document, classification: Classification | None) -> None:
-    """Replace a stored document's label, relevance, tags, matches and entity mentions (None: unclassified)."""
+def set_classification(session: Session, row: Document, classification: Classification | None, new: bool = False) -> None:
+    """Replace a stored document's label, relevance, tags, matches and entity mentions (None: unclassified).
+
+    ``new``: the row was just added, so there are no earlier matches to delete.
+    """
     assert row.id is not None
     c = classification or UNCLASSIFIED
     row.label, row.relevance, row.tags = c.label, c.relevance, " ".join(c.tags)
     row.watchlists = " ".join(sorted(c.reached))
     row.classified_at = utcnow()
-    session.execute(delete(Match).where(Match.document_id == row.id))
-    session.execute(delete(EntityMention).where(EntityMention.document_id == row.id))
-    for m in c.matches:
-        session.add(
-            Match(
-                document_id=row.id, watchlist=m.watchlist, term=m.rule, count=m.count, weight=m.weight, score=m.score,
-                spans=_spans_json(m.spans), snippet=m.snippet,
-            )
-        )
-    for e in c.entities:
-        session.add(
-            EntityMention(
-                document_id=row.id, entity=e.entity, entity_type=e.type, name=e.name, count=e.count,
-                spans=_spans_json(e.spans), snippet=e.snippet,
-            )
-        )
+    if not new:
+        session.execute(delete(Match).where(Match.document_id == row.id))
+        session.execute(delete(EntityMention).where(EntityMention.document_id == row.id))
+    # Multi-row Core inserts: a document has dozens of matches and mentions, and building an ORM object for
+    # each and flushing them one by one was most of the store's time (bench/pipeline.py profile).
+    if c.matches:
+        session.execute(insert(Match), [
+            {"document_id": row.id, "watchlist": m.watchlist, "term": m.rule, "count": m.count, "weight": m.weight,
+             "score": m.score, "spans": _spans_json(m.spans), "snippet": m.snippet}
+            for m in c.matches
+        ])
+    if c.entities:
+        session.execute(insert(EntityMention), [
+            {"document_id": row.id, "entity": e.entity, "entity_type": e.type, "name": e.name, "count": e.count,
+             "spans": _spans_json(e.spans), "snippet": e.snippet}
+            for e in c.entities
+        ])
 
 
 def _spans_json(spans: Iterable[object]) -> str:
