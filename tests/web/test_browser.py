@@ -75,6 +75,17 @@ def test_timeline_search_filter_item_case_and_atom_in_chromium(
     shots = tmp_path / "screenshots"
     shots.mkdir()
 
+    def follow(element: object, act: str = "click") -> None:
+        # click() and submit() return before the next page is there: wait until the old page is gone
+        # and the new one loaded, or a look-up may catch an element of the page being left.
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        getattr(element, act)()
+        wait = WebDriverWait(driver, 30)
+        wait.until(expected_conditions.staleness_of(element))
+        wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
     def shot(name: str) -> None:
         assert driver.save_screenshot(str(shots / f"{name}.png"))  # type: ignore[attr-defined]
         # Whatever the page holds, nothing scraped ran: no page script exists, the marker was never set.
@@ -88,24 +99,24 @@ def test_timeline_search_filter_item_case_and_atom_in_chromium(
 
     box = driver.find_element(By.CSS_SELECTOR, "header input[name=q]")  # type: ignore[attr-defined]
     box.send_keys("gezichtsherkenning")
-    box.submit()
+    follow(box, "submit")
     hits = driver.find_elements(By.CSS_SELECTOR, "article.hit")  # type: ignore[attr-defined]
     assert len(hits) == 5 and driver.find_elements(By.TAG_NAME, "mark")  # type: ignore[attr-defined]
     shot("02-search")
 
     Select(driver.find_element(By.CSS_SELECTOR, "form.filters select[name=kind]")).select_by_value("kamervragen")  # type: ignore[attr-defined]
-    driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()  # type: ignore[attr-defined]
+    follow(driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))  # type: ignore[attr-defined]
     titles = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "article.hit h3 a")]  # type: ignore[attr-defined]
     assert len(titles) == 2 and all("gezichtsherkenning" in t for t in titles)
     assert "kind=kamervragen" in driver.current_url and "q=gezichtsherkenning" in driver.current_url  # type: ignore[attr-defined]
     shot("03-filtered")
     results_url = driver.current_url  # type: ignore[attr-defined]
 
-    driver.find_element(By.PARTIAL_LINK_TEXT, "Schriftelijke vragen").click()  # type: ignore[attr-defined]
+    follow(driver.find_element(By.PARTIAL_LINK_TEXT, "Schriftelijke vragen"))  # type: ignore[attr-defined]
     assert driver.current_url.endswith(f"/item/{ids['vraag']}")  # type: ignore[attr-defined]
     assert "SHA-256" in driver.find_element(By.CSS_SELECTOR, "section.snapshot").text  # type: ignore[attr-defined]
     shot("04-item")
-    driver.find_element(By.CSS_SELECTOR, "a.case-link").click()  # type: ignore[attr-defined]
+    follow(driver.find_element(By.CSS_SELECTOR, "a.case-link"))  # type: ignore[attr-defined]
     assert driver.find_element(By.TAG_NAME, "h1").text == f"Kamervragen {CASE}"  # type: ignore[attr-defined]
     life = driver.find_element(By.CSS_SELECTOR, "section.life").text  # type: ignore[attr-defined]
     assert "open" in life and "answered" in life
@@ -113,7 +124,7 @@ def test_timeline_search_filter_item_case_and_atom_in_chromium(
     shot("05-case")
 
     driver.get(results_url)  # type: ignore[attr-defined]
-    driver.find_element(By.CSS_SELECTOR, "p.feeds a[type='application/atom+xml']").click()  # type: ignore[attr-defined]
+    follow(driver.find_element(By.CSS_SELECTOR, "p.feeds a[type='application/atom+xml']"))  # type: ignore[attr-defined]
     assert "/search.atom?" in driver.current_url  # type: ignore[attr-defined]
     # Chromium shows a feed as its source text: read it back and parse it.
     feed = ET.fromstring(driver.find_element(By.TAG_NAME, "body").text)  # type: ignore[attr-defined]
