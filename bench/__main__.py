@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.contract import Figure, render_rows, validate
+from bench.contract import Figure, cpu_model, render_rows, validate
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -79,14 +79,7 @@ def postgres_version() -> str:
 
 
 def machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     return {
         "cpus": os.cpu_count(), "cpu_model": cpu, "platform": platform.platform(),
         "python": platform.python_version(), "sqlite": sqlite3.sqlite_version, "postgresql": postgres_version(),

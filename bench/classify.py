@@ -43,7 +43,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:1] = [str(ROOT)]
 
-from bench.contract import Result, add_arguments, emit, report_stream  # noqa: E402
+from bench.contract import Result, cpu_model, add_arguments, emit, report_stream  # noqa: E402
 from pipeline import stemming  # noqa: E402
 from pipeline.classify import Classifier  # noqa: E402
 from pipeline.gazetteer import Entity  # noqa: E402
@@ -455,14 +455,7 @@ def measure_classifier(watchlists: tuple[Watchlist, ...], entities: list[Entity]
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = " load average %.2f %.2f %.2f;" % os.getloadavg() if hasattr(os, "getloadavg") else ""
     return (f"Machine: {platform.platform()}; {cpu}; {os.cpu_count()} CPUs ({usable} usable);{load}\n"
