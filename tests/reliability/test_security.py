@@ -16,13 +16,16 @@ import socket
 import stat
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect, text, update
+from sqlalchemy.orm import Session
 from waitress.server import create_server
 
 from storage.errors import QueryError
+from storage.models import OutboxEntry
 from storage.search import search
 from tests.harness.archive import fill_archive
 from tests.harness.commands import ROOT, feed_source, run_waakhond
@@ -43,6 +46,16 @@ def write_config(tmp_path: Path, site: FixtureSite) -> Path:
     return path
 
 
+def retry_now(database_url: str) -> None:
+    """What the back-off waits for: every alert postponed for a retry is due now."""
+    from storage.engine import open_database
+
+    engine = open_database(database_url)
+    with Session(engine) as session, session.begin():
+        session.execute(update(OutboxEntry).where(OutboxEntry.status == "pending").values(next_attempt_at=datetime.now(UTC)))
+    engine.dispose()
+
+
 def test_the_bot_token_never_appears_in_logs_errors_or_the_web_ui(
     tmp_path: Path, fixture_site: FixtureSite, waakhond_env: dict[str, str], database_url: str
 ) -> None:
@@ -55,11 +68,16 @@ def test_the_bot_token_never_appears_in_logs_errors_or_the_web_ui(
         args = ["--config", str(config), "-vv"]
         crawl = run_waakhond([*args, "crawl", "dagblad"], env)
         assert crawl.returncode == 0, crawl.stderr
-        api.fail_next("sendMessage", status=500, times=2)
-        api.fail_next("sendMessage", status=400, description="Bad Request: can't parse entities")
+        # A server error (the chat then waits for the retry, keeping its order), then a refused message.
+        api.fail_next("sendMessage", status=500)
         failing = run_waakhond([*args, "send-alerts"], env)
-        assert "2 to retry, 1 failed" in failing.stderr, failing.stderr
+        assert "0 sent, 1 to retry, 0 failed" in failing.stderr, failing.stderr
         seen += [crawl.stdout, crawl.stderr, failing.stdout, failing.stderr]
+        retry_now(database_url)
+        api.fail_next("sendMessage", status=400, description="Bad Request: can't parse entities")
+        refusing = run_waakhond([*args, "send-alerts"], env)
+        assert "2 sent, 0 to retry, 1 failed" in refusing.stderr, refusing.stderr
+        seen += [refusing.stdout, refusing.stderr]
     # Telegram gone (connection refused), then a token Telegram rejects.
     refused = run_waakhond([*args, "send-alerts"], {**env, "TELEGRAM_API_URL": "http://127.0.0.1:9"})
     assert refused.returncode == 1 and "cannot reach the Telegram Bot API" in refused.stderr
