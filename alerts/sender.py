@@ -242,28 +242,23 @@ class Sender:
 
     def _retry(self, job: _Job, queue: deque[_Job], exc: RetryLater) -> None:
         now = self.clock()
-        if exc.after_seconds:
-            # Telegram's flood control for this chat: it and everything queued for it wait; other chats go on.
-            until = now + timedelta(seconds=exc.after_seconds)
-            self._paused[job.chat_id or ""] = until
-            for row_id in job.row_ids:
-                repository.mark_retry(self.engine, row_id, until, str(exc), job.table)
-            self.report.retried += len(job.row_ids)
-            self._hand_back(queue, until)
-            logger.warning("chat %s paused by flood control until %s", job.chat_id, until.isoformat())
-            return
-        if job.attempts >= MAX_ATTEMPTS:
+        if not exc.after_seconds and job.attempts >= MAX_ATTEMPTS:
             self._dead_letter(job, f"gave up after {job.attempts} attempts: {exc}")
             return
-        delay = backoff(job.attempts)
+        # Telegram's flood control says how long to wait; any other failure backs off.
+        until = now + (timedelta(seconds=exc.after_seconds) if exc.after_seconds else backoff(job.attempts))
         for row_id in job.row_ids:
-            repository.mark_retry(self.engine, row_id, now + delay, str(exc), job.table)
-        logger.warning("%s to chat %s will be retried in %s: %s", job.describe, job.chat_id, delay, exc)
+            repository.mark_retry(self.engine, row_id, until, str(exc), job.table)
         self.report.retried += len(job.row_ids)
-        if job.table is OutboxEntry:
-            # The chat's later alerts wait with it, so they cannot overtake it: each chat gets its alerts in order.
-            self._paused[job.chat_id or ""] = now + delay
-            self._hand_back(queue, now + delay)
+        if exc.after_seconds or job.table is OutboxEntry:
+            # The chat waits as a whole, with everything queued for it (other chats go on): nothing is sent
+            # into Telegram's flood control, and no later alert overtakes one waiting for its retry.
+            self._paused[job.chat_id or ""] = until
+            self._hand_back(queue, until)
+        if exc.after_seconds:
+            logger.warning("chat %s paused by flood control until %s", job.chat_id, until.isoformat())
+        else:
+            logger.warning("%s to chat %s will be retried in %s: %s", job.describe, job.chat_id, until - now, exc)
 
     def _forbidden(self, job: _Job, queue: deque[_Job], exc: ChatForbidden) -> None:
         for row_id in job.row_ids:
