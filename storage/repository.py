@@ -549,12 +549,15 @@ def failed_alerts(engine: Engine, limit: int = 100) -> list[FailedAlert]:
 
 def queue_operator_message(engine: Engine, kind: str, text: str, subject: str = "alerts") -> None:
     """Queue a message for the operator chat (a dead letter, a chat that blocked the bot)."""
-    now = utcnow()
     with Session(engine) as session, session.begin():
-        session.add(
-            OperatorMessage(source_name=subject[:64], kind=kind[:16], text=text, status=PENDING, attempts=0, created_at=now,
-                            next_attempt_at=now)
-        )
+        session.add(_operator_message(subject, kind, text, utcnow()))
+
+
+def _operator_message(subject: str, kind: str, text: str, now: datetime) -> OperatorMessage:
+    """A new operator message, due at once."""
+    return OperatorMessage(
+        source_name=subject[:64], kind=kind[:16], text=text, status=PENDING, attempts=0, created_at=now, next_attempt_at=now
+    )
 
 
 def outbox_counts(engine: Engine) -> dict[str, int]:
@@ -681,12 +684,7 @@ def change_health(engine: Engine, source_name: str, state: str, reason: str | No
             return False
         else:
             row.state, row.since, row.reason = state, now, reason
-        session.add(
-            OperatorMessage(
-                source_name=source_name, kind=kind, text=message, status=PENDING, attempts=0, created_at=now,
-                next_attempt_at=now,
-            )
-        )
+        session.add(_operator_message(source_name, kind, message, now))
     return True
 
 
