@@ -17,11 +17,9 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -34,7 +32,9 @@ from tests.harness.commands import ROOT, run_waakhond
 from tests.harness.fake_telegram import FakeBotAPI
 from tests.harness.fixture_site import FixtureSite
 from tests.harness.plugin import SITES_ROOT
+from tests.harness.polling import wait_until
 from tests.reliability.figures import FAULTS
+from tests.reliability.outbox_clock import make_due
 from tests.test_end_to_end import RELEVANT, SENTENCES
 
 pytestmark = pytest.mark.faults
@@ -84,16 +84,6 @@ def schedule(seed: int = SEED) -> list[Fault]:
 RUNS = [("sqlite", f) for f in schedule()]
 # PostgreSQL where it is cheap: 8 more runs (3 crawl, 3 send, 2 daemon), drawn from the next seed.
 PG_RUNS = [("postgresql", f) for f in [*schedule(SEED + 1)[:3], *schedule(SEED + 1)[20:23], *schedule(SEED + 1)[36:38]]]
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    """Wait for a condition with a deadline, checking it every 50 ms."""
-    deadline = time.monotonic() + timeout
-    woken = threading.Event()
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        woken.wait(0.05)
 
 
 def copy_database(src: Path, dst: Path) -> None:
@@ -186,20 +176,6 @@ def stored(url: str) -> dict[str, str]:
         rows = conn.execute(text("SELECT url, content_hash FROM documents")).all()
     engine.dispose()
     return {u: h for u, h in rows}
-
-
-def expire_leases(url: str) -> int:
-    """What five minutes do: a killed sender's leases run out and its claimed rows become due again."""
-    now = datetime.now(UTC)
-    engine = connect(url)
-    with engine.begin() as conn:
-        # SQLite keeps SQLAlchemy's naive text form; PostgreSQL a timestamptz.
-        value = now.strftime("%Y-%m-%d %H:%M:%S.%f") if url.startswith("sqlite") else now
-        n = conn.execute(
-            text("UPDATE alert_outbox SET next_attempt_at = :now WHERE status = 'sending'"), {"now": value}
-        ).rowcount
-    engine.dispose()
-    return n
 
 
 def integrity(url: str) -> list[str]:
@@ -343,7 +319,9 @@ def test_a_killed_process_loses_nothing(archive: str, site: FixtureSite, tmp_pat
         before = stored(db)
 
         # Restart without the fault.
-        expire_leases(db)
+        engine = connect(db)
+        make_due(engine, "sending")  # what five minutes do: a killed sender's leases run out
+        engine.dispose()
         if fault.target == "daemon":
             daemon = Daemon(config, env)
             try:

@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
-import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Request, Response
 
@@ -25,6 +24,7 @@ from tests.harness.local_server import LocalServer
 from tests.harness.plugin import SITES_ROOT
 from tests.harness.verdicts import matched
 from tests.reliability.figures import EXTRA
+from tests.reliability.outbox_clock import make_due
 from tests.reliability.slow_server import SlowServer, closed_port
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -42,14 +42,6 @@ def queue_alerts(engine, n: int) -> None:  # type: ignore[no-untyped-def]
             fetched_at=NOW, content_hash=f"{i:064d}", raw=b"x", published_at=NOW,
         )
         repo.store_document(engine, sid, doc, matched("fr", "Clearview"), CHATS)
-
-
-def time_passes(engine) -> None:  # type: ignore[no-untyped-def]
-    """What the back-off waits are for: every alert postponed for a retry is due again."""
-    with Session(engine) as session, session.begin():
-        session.execute(
-            update(OutboxEntry).where(OutboxEntry.status == "pending").values(next_attempt_at=datetime.now(UTC))
-        )
 
 
 def outbox(engine) -> list[OutboxEntry]:  # type: ignore[no-untyped-def]
@@ -86,7 +78,7 @@ def test_telegram_down_for_a_long_stretch_then_back_delivers_every_alert_once_in
             result = run_waakhond(["send-alerts"], env)
             assert result.returncode == 0, result.stderr
             assert not any(o.status == "failed" for o in outbox(engine)), result.stderr
-            time_passes(engine)
+            make_due(engine)  # what the back-off waits are for
             ticks += 1
         messages = api.messages
         failed_calls = sum(1 for c in api.calls if c.status == 500)

@@ -16,21 +16,20 @@ import socket
 import stat
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, inspect, text
 from waitress.server import create_server
 
+from storage.engine import open_database
 from storage.errors import QueryError
-from storage.models import OutboxEntry
 from storage.search import search
 from tests.harness.archive import fill_archive
 from tests.harness.commands import ROOT, feed_source, run_waakhond
 from tests.harness.fake_telegram import FakeBotAPI
 from tests.harness.fixture_site import FixtureSite
+from tests.reliability.outbox_clock import make_due
 from waakhond.config import Settings, load_config
 from waakhond.crawl_runner import scrapy_settings
 from waakhond.errors import ConfigError
@@ -44,16 +43,6 @@ def write_config(tmp_path: Path, site: FixtureSite) -> Path:
     path.write_text(feed_source("dagblad", site.url("/dagblad/rss.xml")) + "[[subscriptions]]\nchat_id = 1001\n",
                     encoding="utf-8")
     return path
-
-
-def retry_now(database_url: str) -> None:
-    """What the back-off waits for: every alert postponed for a retry is due now."""
-    from storage.engine import open_database
-
-    engine = open_database(database_url)
-    with Session(engine) as session, session.begin():
-        session.execute(update(OutboxEntry).where(OutboxEntry.status == "pending").values(next_attempt_at=datetime.now(UTC)))
-    engine.dispose()
 
 
 def test_the_bot_token_never_appears_in_logs_errors_or_the_web_ui(
@@ -73,7 +62,9 @@ def test_the_bot_token_never_appears_in_logs_errors_or_the_web_ui(
         failing = run_waakhond([*args, "send-alerts"], env)
         assert "0 sent, 1 to retry, 0 failed" in failing.stderr, failing.stderr
         seen += [crawl.stdout, crawl.stderr, failing.stdout, failing.stderr]
-        retry_now(database_url)
+        engine = open_database(database_url)
+        make_due(engine)  # the retry's back-off has passed
+        engine.dispose()
         api.fail_next("sendMessage", status=400, description="Bad Request: can't parse entities")
         refusing = run_waakhond([*args, "send-alerts"], env)
         assert "2 sent, 0 to retry, 1 failed" in refusing.stderr, refusing.stderr
@@ -88,8 +79,6 @@ def test_the_bot_token_never_appears_in_logs_errors_or_the_web_ui(
     seen += [refused.stdout, refused.stderr, rejected.stdout, rejected.stderr, status.stdout, status.stderr,
              log_file.read_text(encoding="utf-8")]
     # The errors recorded in the archive ...
-    from storage.engine import open_database
-
     engine = open_database(database_url)
     with engine.connect() as conn:
         seen += [str(r) for r in conn.execute(text("SELECT last_error FROM alert_outbox")).all()]
@@ -172,8 +161,6 @@ TRAVERSALS = [
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, int]]:
     """The timeline on waitress (the server `waakhond web` uses), on a free port."""
-    from storage.engine import open_database
-
     engine = open_database(f"sqlite:///{tmp_path / 'w.db'}")
     fill_archive(engine)
     server = create_server(create_app(engine), host="127.0.0.1", port=0, threads=2)

@@ -7,12 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from sqlalchemy import func, select
@@ -23,11 +21,11 @@ from storage.models import CrawlRun, Document, OutboxEntry
 from tests.harness.commands import ROOT, feed_source, run_waakhond
 from tests.harness.fake_telegram import FakeBotAPI
 from tests.harness.fixture_site import FixtureSite
+from tests.harness.polling import wait_until
 from tests.harness.scrapyd_node import ScrapydNode
 
 pytestmark = pytest.mark.postgres
 
-T = TypeVar("T")
 CRAWLED = ("ok", "partial")  # stadsbericht's fixture feed links two missing pages: it is always partial
 FEEDS = {
     "dagblad": "/dagblad/rss.xml",
@@ -47,18 +45,6 @@ def cluster_env(tmp_path: Path, postgres_url: str) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     return env
-
-
-def wait_until(check: Callable[[], T | None], timeout: float, what: str) -> T:
-    """Poll ``check`` (a database or API read) until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        time.sleep(0.25)
 
 
 def node_env(base: dict[str, str], directory: Path) -> dict[str, str]:
@@ -117,7 +103,7 @@ def test_two_nodes_crawl_every_source_once_and_take_over_from_a_lost_node(
                 fixture_site.wait_for_hits("/traag/rss.xml", 1, timeout=120)
                 busy = wait_until(
                     lambda: next((n for n in nodes if any(j["spider"] == "traag" for j in n.jobs()["running"])), None),
-                    30, "the slow source's job running on a node",
+                    30, "the slow source's job running on a node", every=0.25,
                 )
                 (survivor,) = [n for n in nodes if n is not busy]
                 lost_url = busy.url
@@ -134,7 +120,7 @@ def test_two_nodes_crawl_every_source_once_and_take_over_from_a_lost_node(
                     }
                     return bool(ran_on_lost) and ran_on_lost <= later_ok and len({r.source_name for r in done if r.outcome in CRAWLED}) == len(FEEDS)
 
-                wait_until(taken_over, 150, "every source of the lost node crawled again on the other node")
+                wait_until(taken_over, 150, "every source of the lost node crawled again on the other node", every=0.25)
                 engine = open_database(postgres_url)
                 with Session(engine) as session:
                     expected_alerts = session.execute(select(func.count(OutboxEntry.id))).scalar_one()
@@ -249,7 +235,7 @@ def test_a_job_past_its_timeout_is_cancelled_and_recorded_failed(
             try:
                 run = wait_until(
                     lambda: next((r for r in runs(postgres_url) if r.outcome == "failed"), None), 120,
-                    "the hung crawl recorded as failed",
+                    "the hung crawl recorded as failed", every=0.25,
                 )
                 jobs = node.jobs()
             finally:
