@@ -45,6 +45,21 @@ _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
+
+def parse_duration(value: str) -> timedelta | None:
+    """The config's notation for a duration ("30s", "15m", "2h", "1d"); None when ``value`` is not one.
+
+    A number too large for a timedelta ("99999999999d") is not a duration either.
+    """
+    match = _DURATION_RE.match(value)
+    if not match:
+        return None
+    try:
+        return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    except OverflowError:
+        return None
+
+
 @dataclass(frozen=True)
 class Source:
     """One watched source: a name, what kind of source it is, where it lives, how often to look."""
@@ -719,11 +734,10 @@ class _Checker:
         return value
 
     def duration(self, value: Any, key: str) -> timedelta | None:
-        match = _DURATION_RE.match(value) if isinstance(value, str) else None
-        if not match:
+        duration = parse_duration(value) if isinstance(value, str) else None
+        if duration is None:
             self.problem(key, f"{value!r} is not a duration like \"30s\", \"15m\", \"2h\" or \"1d\"")
             return None
-        duration = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
         if duration < MIN_INTERVAL:
             self.problem(key, f"{value!r} is shorter than the minimum of {int(MIN_INTERVAL.total_seconds())}s")
             return None

@@ -75,6 +75,7 @@ name = "b"
 kind = "feed"
 url = "https://b.nl/rss"
 interval = "0s"
+timeout = "99999999999d"
 
 [[sources]]
 name = "b"
@@ -97,8 +98,9 @@ watchlists = ["unknown"]
         "w.toml: sources[0].url: 'ftp://example.org/feed' is not an http(s) URL",
         "w.toml: sources[0].interval: '15x' is not a duration",
         "w.toml: sources[1].interval: '0s' is shorter than the minimum",
+        "w.toml: sources[1].timeout: '99999999999d' is not a duration",
         "w.toml: sources[2].name: duplicate name 'b'",
-        "w.toml:20: watchlists[0].terms: needs at least one term or query",
+        "w.toml:21: watchlists[0].terms: needs at least one term or query",
         "w.toml: subscriptions[0].chat_id: must be a numeric chat id or an @channelname",
         "w.toml: subscriptions[0].watchlists[0]: no watchlist named 'unknown'",
     ]
