@@ -13,7 +13,6 @@ import logging
 import re
 import signal
 import time
-from datetime import timedelta
 
 from sqlalchemy import Engine
 from telegram import LinkPreviewOptions, Update
@@ -24,7 +23,7 @@ from storage import search
 from storage import subscriptions as stored
 from storage.errors import QueryError
 from storage.models import utcnow
-from waakhond.config import AMSTERDAM, Config, Settings, Subscription
+from waakhond.config import AMSTERDAM, Config, Settings, Subscription, parse_duration
 
 logger = logging.getLogger(__name__)
 
@@ -141,11 +140,11 @@ class CommandBot:
         if args[0].lower() == "off":
             stored.mute(self.engine, chat_id, None)
             return "Meldingen staan weer aan."
-        match = _DURATION.match(args[0].lower())
-        if match is None:
+        # The config's duration notation, in the units and size that make sense for a mute.
+        duration = parse_duration(args[0].lower()) if _DURATION.match(args[0].lower()) else None
+        if duration is None:
             return "Gebruik: /mute 2h (of 30m, 1d), of /mute off"
-        amount, unit = int(match.group(1)), match.group(2)
-        until = utcnow() + timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+        until = utcnow() + duration
         if not stored.mute(self.engine, chat_id, until):
             return "Deze chat heeft geen abonnement om te dempen."
         return f"Gedempt tot {until.astimezone(AMSTERDAM).strftime('%d-%m-%Y %H:%M')}; de meldingen komen daarna."
