@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pipeline.sanctions import SanctionFacts
-from storage.repository import OVERDUE, PendingAlert
+from storage.repository import OVERDUE, MatchFound, PendingAlert
 from waakhond.config import AMSTERDAM
 
 # Telegram's limit counts characters after entity parsing: tags do not count, "&amp;" counts as one.
@@ -88,9 +88,18 @@ def _day(moment: datetime | None) -> str:
     return moment.astimezone(AMSTERDAM).strftime("%d-%m-%Y") if moment else "onbekend"
 
 
+def _ranked(alert: PendingAlert) -> list[MatchFound]:
+    """The rules that spoke for the alert, strongest first: what its terms and its snippet come from."""
+    return sorted((m for m in alert.matches if m.weight > 0), key=lambda m: -m.score)
+
+
+def _best_snippet(ranked: list[MatchFound]) -> str | None:
+    return next((m.snippet for m in ranked if m.snippet), None)
+
+
 def _lines(alert: PendingAlert) -> list[Line]:
     when = alert.published_at.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M") if alert.published_at else "datum onbekend"
-    positive = sorted((m for m in alert.matches if m.weight > 0), key=lambda m: -m.score)
+    positive = _ranked(alert)
     terms = ", ".join(dict.fromkeys(m.term for m in positive)) or "-"
     case = alert.case
     if case is None:
@@ -128,7 +137,7 @@ def _lines(alert: PendingAlert) -> list[Line]:
     fixed = sum(len(text) + 1 for text, _ in lines) + len(alert.url)
     if case is None or case.first_pair is None:
         room = max(0, min(SNIPPET_CHARS, MAX_MESSAGE_CHARS - fixed))
-        best = next((m.snippet for m in positive if m.snippet), None)
+        best = _best_snippet(positive)
         if best:
             lines.append((_shorten(best, room), "m"))
         elif snippet := _shorten(alert.text, room):
@@ -193,8 +202,7 @@ class DigestPart:
 def _digest_item(alert: PendingAlert, also_in: Sequence[str]) -> list[Line]:
     when = alert.published_at.astimezone(AMSTERDAM).strftime("%d-%m %H:%M") if alert.published_at else "datum onbekend"
     lines: list[Line] = [(_shorten(alert.title or alert.url, TITLE_CHARS), "b"), (f"{alert.source} · {when}", "i")]
-    positive = sorted((m for m in alert.matches if m.weight > 0), key=lambda m: -m.score)
-    best = next((m.snippet for m in positive if m.snippet), None)
+    best = _best_snippet(_ranked(alert))
     if best:
         lines.append((_shorten(best, DIGEST_SNIPPET_CHARS), "m"))
     lines.append((alert.url, "a"))
