@@ -16,13 +16,14 @@ from __future__ import annotations
 import hashlib
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from storage.errors import DatabaseUnavailable
 
 KEEPALIVE_IDLE = 30  # seconds of silence before the server probes the crawl's connection
 KEEPALIVE_INTERVAL = 10
 KEEPALIVE_COUNT = 3
+LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE of a lock wait that ran past lock_timeout
 
 
 def lock_key(source_name: str) -> int:
@@ -55,8 +56,12 @@ class SourceLock:
             connection.invalidate()
 
 
-def try_source_lock(engine: Engine, source_name: str) -> SourceLock | None:
+def try_source_lock(engine: Engine, source_name: str, wait: float = 0.0) -> SourceLock | None:
     """Take the source's advisory lock on a connection of its own; None when another session holds it.
+
+    ``wait`` seconds lets the server hand over a lock whose holder is ending: a crawl process that
+    has exited leaves its session behind for as long as the server takes to notice the closed
+    connection, which on a loaded machine is longer than the daemon takes to look.
 
     Raises:
         DatabaseUnavailable: the server cannot be reached.
@@ -65,6 +70,7 @@ def try_source_lock(engine: Engine, source_name: str) -> SourceLock | None:
         connection = engine.connect()
     except SQLAlchemyError as exc:
         raise DatabaseUnavailable(f"cannot take the crawl lock of {source_name}: {exc.__class__.__name__}") from exc
+    key = {"k": lock_key(source_name)}
     try:
         for name, value in (
             ("tcp_keepalives_idle", KEEPALIVE_IDLE),
@@ -72,8 +78,11 @@ def try_source_lock(engine: Engine, source_name: str) -> SourceLock | None:
             ("tcp_keepalives_count", KEEPALIVE_COUNT),
         ):
             connection.execute(text(f"SET {name} = {int(value)}"))
-        got = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key(source_name)}).scalar_one()
-        connection.commit()
+        if wait > 0:
+            got = _wait_for_lock(connection, key, wait)
+        else:
+            got = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), key).scalar_one()
+            connection.commit()
     except SQLAlchemyError as exc:
         connection.invalidate()
         raise DatabaseUnavailable(f"cannot take the crawl lock of {source_name}: {exc.__class__.__name__}") from exc
@@ -82,6 +91,21 @@ def try_source_lock(engine: Engine, source_name: str) -> SourceLock | None:
         return None
     # The lock belongs to this session: the connection must never go back to the pool while it is held.
     return SourceLock(connection, source_name)
+
+
+def _wait_for_lock(connection: Connection, key: dict[str, int], wait: float) -> bool:
+    # The server queues the request and grants it the moment the holder's session ends: no polling.
+    connection.execute(text(f"SET lock_timeout = {max(1, int(wait * 1000))}"))
+    try:
+        connection.execute(text("SELECT pg_advisory_lock(:k)"), key)
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        connection.rollback()
+        return False
+    connection.execute(text("SET lock_timeout = 0"))  # the session keeps the lock, not the timeout
+    connection.commit()
+    return True
 
 
 def source_locked(engine: Engine, source_name: str) -> bool:

@@ -49,8 +49,8 @@ class SourceHold:
         self.close()
 
 
-def hold_source(lock_dir: Path, engine: Engine, name: str) -> SourceHold:
-    """Take the source's file lock and, on PostgreSQL, its advisory lock.
+def hold_source(lock_dir: Path, engine: Engine, name: str, wait: float = 0.0) -> SourceHold:
+    """Take the source's file lock and, on PostgreSQL, its advisory lock (waiting up to ``wait`` seconds for it).
 
     Raises:
         SourceBusy: a crawl of this source holds either lock (here, or on any machine sharing the archive).
@@ -60,7 +60,7 @@ def hold_source(lock_dir: Path, engine: Engine, name: str) -> SourceHold:
     if not locks.supported(engine):
         return SourceHold(file_lock, None)
     try:
-        db_lock = locks.try_source_lock(engine, name)
+        db_lock = locks.try_source_lock(engine, name, wait)
     except BaseException:
         file_lock.close()
         raise

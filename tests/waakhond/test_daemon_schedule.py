@@ -99,13 +99,14 @@ def test_rhythm_no_overlap_and_hard_timeouts(
     assert killed and all(r.outcome == "failed" and r.finished_at for r in killed), [
         (r.outcome, r.started_at, r.finished_at, r.message) for r in hung
     ]
-    # The fast source kept its rhythm while the hanging one was stuck for 10 s at a time.
-    first_kill = killed[0]
-    assert first_kill.finished_at is not None
-    during = [r for r in fast if r.started_at < first_kill.finished_at and (r.finished_at or r.started_at) > first_kill.started_at]
-    assert during, ("the fast source stopped while another source hung", first_kill.started_at, first_kill.finished_at,
-                    [(r.started_at, r.finished_at) for r in fast])
-    assert all(r.outcome != "running" for r in runs(database_url, "snel") + hung)  # nothing left half-written
+    # The fast source kept its rhythm while the hanging one was stuck for 10 s at a time. (A hung crawl's record
+    # starts once its process has started, which on a loaded machine can be late in its 10 s: any hang will do.)
+    during = [r for r in fast for k in killed
+              if r.started_at < k.finished_at and (r.finished_at or r.started_at) > k.started_at]  # type: ignore[operator]
+    assert during, ("the fast source stopped while another source hung",
+                    [(k.started_at, k.finished_at) for k in killed], [(r.started_at, r.finished_at) for r in fast])
+    left_open = [(r.source_name, r.started_at, r.message) for r in runs(database_url, "snel") + hung if r.outcome == "running"]
+    assert not left_open, (left_open, err[-4000:])  # nothing left half-written
 
     after = json.loads(run_waakhond(["--config", str(config), "status", "--json"], waakhond_env).stdout)
     assert after["daemon"]["running"] is False and after["daemon"]["stopped"]

@@ -8,19 +8,23 @@ import subprocess
 import sys
 import zipfile
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
+from sqlalchemy import text
 
-from storage import locks
+from storage import locks, repository
 from storage.engine import open_database
+from storage.models import utcnow
 from tests.harness.commands import ROOT, feed_source, run_waakhond
 from tests.harness.fixture_site import FixtureSite
+from tests.harness.polling import wait_until
 from waakhond.config import ScrapydNode, Settings, load_config, parse_config
 from waakhond.errors import ConfigError, DeploymentError, NodeUnavailable, ScrapydRejected
-from waakhond.executors import check_executor
+from waakhond.executors import check_executor, close_open_runs
 from waakhond.executors.egg import build_egg, code_fingerprint, deployed_config
 from waakhond.executors.scrapyd import _Node, rank_nodes
 from waakhond.executors.scrapyd_api import ScrapydAPI, stored_version
@@ -248,6 +252,49 @@ async def _released_within(engine, seconds: float) -> bool:  # type: ignore[no-u
             return True
         await asyncio.sleep(0.05)
     return False
+
+
+def _queued_for_a_lock(engine) -> bool:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return bool(conn.execute(text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )).scalar_one())
+
+
+@pytest.mark.postgres
+def test_the_record_of_an_ended_crawl_is_closed_once_the_server_lets_go_of_its_lock(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    # A crawl process that has exited can keep its advisory lock for a moment, until the server ends its
+    # session; the executor's close must wait for that hand-over, not mistake it for another crawl.
+    engine = open_database(postgres_url)
+    settings = Settings(data_dir=tmp_path, database_url=postgres_url)
+    run_id = repository.start_crawl_run(engine, "dagblad", utcnow())
+    ending = locks.try_source_lock(engine, "dagblad")  # the session the server has not ended yet
+    assert ending is not None
+    assert close_open_runs(settings, engine, "dagblad", None, "not now", "failed") == 0  # a crawl may be writing it
+    with ThreadPoolExecutor(1) as pool:
+        closing = pool.submit(close_open_runs, settings, engine, "dagblad", None, "process ended", "failed", ended=True)
+        wait_until(lambda: _queued_for_a_lock(engine), 10, "the close to queue for the source's lock")
+        assert not closing.done()
+        ending.release()
+        assert closing.result(timeout=10) == 1
+    run = repository.latest_run(engine, "dagblad")
+    assert run is not None and (run.id, run.outcome, run.message) == (run_id, "failed", "process ended")
+    # The lock the close took was released with it, and its wait did not stay on the pooled connection.
+    assert not locks.source_locked(engine, "dagblad")
+    with engine.connect() as conn:
+        assert conn.execute(text("SHOW lock_timeout")).scalar_one() == "0"
+    # A lock that is not let go of is given up after the wait: the crawl holding it keeps its record open.
+    other = locks.try_source_lock(engine, "dagblad")
+    assert other is not None
+    try:
+        assert locks.try_source_lock(engine, "dagblad", wait=0.2) is None
+        assert locks.source_locked(engine, "dagblad")
+    finally:
+        other.release()
+    engine.dispose()
 
 
 @pytest.mark.postgres

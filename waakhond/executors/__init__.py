@@ -10,6 +10,7 @@ crawl left open, and hand back the record the crawl itself wrote.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -22,6 +23,11 @@ from waakhond.source_lock import hold_source
 
 if TYPE_CHECKING:
     from storage.models import CrawlRun
+
+logger = logging.getLogger(__name__)
+
+# Seconds PostgreSQL gets to end the session of a crawl process that has exited (milliseconds when idle).
+ENDED_CRAWL_LOCK_WAIT = 5.0
 
 
 class CrawlExecutor(Protocol):
@@ -71,17 +77,20 @@ def make_executor(
 
 def close_open_runs(
     settings: Settings, engine: Engine, name: str, launched: datetime | None, reason: str, outcome: str,
-    job: str | None = None,
+    job: str | None = None, ended: bool = False,
 ) -> int:
     """Close runs of this source still 'running' with ``outcome``, once no crawl holds the source's locks.
 
     A crawl process that was killed, or stopped before Scrapy closed the spider, leaves its record
     open; the locks tell whether a crawl started meanwhile (by hand, or on another node) is still
-    writing one.
+    writing one. ``ended`` says the caller saw the crawl's process end: PostgreSQL may still hold its
+    advisory lock for a moment, until the server notices the closed connection, so the lock is
+    waited for (up to ENDED_CRAWL_LOCK_WAIT) instead of being taken for another crawl's.
     """
     try:
-        hold = hold_source(settings.lock_dir, engine, name)
+        hold = hold_source(settings.lock_dir, engine, name, ENDED_CRAWL_LOCK_WAIT if ended else 0.0)
     except SourceBusy:
+        logger.info("open crawl runs of %s left as they are: a crawl holds the source's lock", name)
         return 0
     try:
         return repository.abandon_running_runs(engine, name, launched, reason, outcome, job=job)

@@ -76,7 +76,9 @@ class LocalExecutor:
         else:
             reason = f"crawl process ended with exit code {proc.returncode}"
         outcome = "interrupted" if expected else "failed"
-        closed = close_open_runs(self.settings, self.engine, name, launched, reason, outcome)
+        closed = await asyncio.to_thread(
+            close_open_runs, self.settings, self.engine, name, launched, reason, outcome, ended=True
+        )
         if closed or timed_out or proc.returncode not in (0, 1):
             (logger.info if expected else logger.error)("crawl of %s: %s", name, reason)
         run = repository.latest_run(self.engine, name, launched)

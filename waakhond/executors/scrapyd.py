@@ -306,7 +306,7 @@ class ScrapydExecutor:
             reason, outcome = "crawl stopped with the daemon", "interrupted"
         else:
             reason, outcome = f"crawl process ended without closing its record (job {job} on {url})", "failed"
-        closed = close_open_runs(self.settings, self.engine, source.name, None, reason, outcome, job=job)
+        closed = close_open_runs(self.settings, self.engine, source.name, None, reason, outcome, job=job, ended=not lost)
         run = repository.run_of_job(self.engine, job)
         if timed_out and run is not None and run.outcome != "failed":
             repository.fail_run(self.engine, run.id, reason)  # type: ignore[arg-type]
